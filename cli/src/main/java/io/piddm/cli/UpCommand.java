@@ -1,0 +1,82 @@
+package io.piddm.cli;
+
+import io.piddm.cli.mesh.Mesh;
+import io.piddm.cli.mesh.MeshState;
+import io.piddm.cli.mesh.ServiceProcess;
+import io.piddm.probe.ServiceReport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Starts the three services from their built jars on the embedded defaults. */
+@Command(
+    name = "up",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Start the registry, sampler and trainer from their built jars on their default ports,",
+      "wait until each is serving, and print their addresses. Logs go to .piddm/logs/."
+    },
+    footer = {"", "Example:", "  ./mvnw package -DskipTests && piddm up && piddm status"})
+final class UpCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "PT3M",
+      description =
+          "How long to wait for all services to be ready (ISO-8601, default ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--host", defaultValue = "localhost", description = "Host the services bind to.")
+  String host;
+
+  @Override
+  public Integer call() throws Exception {
+    MeshState state = new MeshState(Piddm.home());
+    List<ServiceProcess> running = state.liveProcesses();
+    if (!running.isEmpty()) {
+      System.out.println("The mesh is already running (piddm down stops it):");
+      StatusCommand.printTable(Mesh.of(running).reports(Duration.ofSeconds(3)), System.out);
+      return 0;
+    }
+    var endpoints = Mesh.defaultEndpoints(host);
+    for (var endpoint : endpoints.values()) {
+      requireFree(endpoint.name(), endpoint.grpcPort());
+      requireFree(endpoint.name(), endpoint.httpPort());
+    }
+    System.out.println(
+        "Starting registry, sampler and trainer (logs in " + state.logDirectory() + ") …");
+    Mesh mesh;
+    try {
+      mesh = Mesh.start(Piddm.home(), endpoints, state.logDirectory(), Map.of(), timeout);
+    } catch (IOException e) {
+      System.err.println("piddm up failed: " + e.getMessage());
+      return 1;
+    }
+    state.save(mesh);
+    List<ServiceReport> reports = mesh.reports(Duration.ofSeconds(3));
+    StatusCommand.printTable(reports, System.out);
+    System.out.println("Metrics: http://" + host + ":<HTTP>/q/metrics · stop with: piddm down");
+    return 0;
+  }
+
+  private static void requireFree(String service, int port) throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(port));
+    } catch (IOException e) {
+      throw new IOException(
+          "port "
+              + port
+              + " for the "
+              + service
+              + " is in use: stop what holds it, or run 'piddm down' if an earlier mesh is still up",
+          e);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+package io.piddm.cli.mesh;
+
+import io.piddm.probe.ServiceEndpoint;
+import io.piddm.probe.ServiceReport;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three services started together from their built jars: what {@code piddm up} runs and what
+ * integration tests boot on free ports. Starting is all or nothing: when one service fails to come
+ * up, the others are stopped again.
+ */
+public final class Mesh implements AutoCloseable {
+
+  private static final Duration STOP_GRACE = Duration.ofSeconds(20);
+
+  private final List<ServiceProcess> processes;
+
+  private Mesh(List<ServiceProcess> processes) {
+    this.processes = List.copyOf(processes);
+  }
+
+  /** Re-creates a mesh from processes that are already running (for {@code piddm down}). */
+  public static Mesh of(List<ServiceProcess> processes) {
+    return new Mesh(processes);
+  }
+
+  /**
+   * Starts every service with the endpoint given for it, logs under {@code logDir}, and waits until
+   * all are serving. The services start in parallel and boot in a few seconds each.
+   */
+  public static Mesh start(
+      Path home,
+      Map<MeshService, ServiceEndpoint> endpoints,
+      Path logDir,
+      Map<MeshService, Map<String, String>> environment,
+      Duration readyTimeout)
+      throws IOException, InterruptedException {
+    List<ServiceProcess> started = new ArrayList<>();
+    try {
+      for (MeshService service : MeshService.values()) {
+        started.add(
+            ServiceProcess.start(
+                service,
+                home,
+                endpoints.get(service),
+                logDir.resolve(service.module() + ".log"),
+                environment.getOrDefault(service, Map.of())));
+      }
+      for (ServiceProcess process : started) {
+        process.awaitServing(readyTimeout);
+      }
+      return new Mesh(started);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      new Mesh(started).close();
+      throw e;
+    }
+  }
+
+  /** The default endpoints on {@code host}: the documented ports of each service. */
+  public static Map<MeshService, ServiceEndpoint> defaultEndpoints(String host) {
+    Map<MeshService, ServiceEndpoint> endpoints = new EnumMap<>(MeshService.class);
+    for (MeshService service : MeshService.values()) {
+      endpoints.put(
+          service,
+          new ServiceEndpoint(
+              service.shortName(), host, service.defaultGrpcPort(), service.defaultHttpPort()));
+    }
+    return endpoints;
+  }
+
+  public List<ServiceProcess> processes() {
+    return processes;
+  }
+
+  public ServiceProcess get(MeshService service) {
+    return processes.stream()
+        .filter(p -> p.service() == service)
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException(service + " is not part of this mesh"));
+  }
+
+  public ServiceEndpoint endpoint(MeshService service) {
+    return get(service).endpoint();
+  }
+
+  /** One health report per service, in start order. */
+  public List<ServiceReport> reports(Duration timeout) {
+    return processes.stream().map(p -> ServiceReport.of(p.endpoint(), timeout)).toList();
+  }
+
+  /** Stops every service; returns once none of their processes is alive. */
+  @Override
+  public void close() throws InterruptedException {
+    for (ServiceProcess process : processes) {
+      process.stop(STOP_GRACE);
+    }
+  }
+}

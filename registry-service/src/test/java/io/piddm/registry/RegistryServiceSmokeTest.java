@@ -1,0 +1,16 @@
+package io.piddm.registry;
+
+import io.grpc.ServiceDescriptor;
+import io.piddm.proto.v1.RegistryServiceGrpc;
+import io.piddm.service.testing.ServiceSmokeTest;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+
+@QuarkusTest
+class RegistryServiceSmokeTest extends ServiceSmokeTest {
+
+  @Override
+  protected List<ServiceDescriptor> services() {
+    return List.of(RegistryServiceGrpc.getServiceDescriptor());
+  }
+}

@@ -1,0 +1,16 @@
+package io.piddm.trainer;
+
+import io.grpc.ServiceDescriptor;
+import io.piddm.proto.v1.TrainerServiceGrpc;
+import io.piddm.service.testing.ServiceSmokeTest;
+import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+
+@QuarkusTest
+class TrainerServiceSmokeTest extends ServiceSmokeTest {
+
+  @Override
+  protected List<ServiceDescriptor> services() {
+    return List.of(TrainerServiceGrpc.getServiceDescriptor());
+  }
+}
