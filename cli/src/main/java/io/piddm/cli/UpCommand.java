@@ -61,7 +61,9 @@ final class UpCommand implements Callable<Integer> {
     state.save(mesh);
     List<ServiceReport> reports = mesh.reports(Duration.ofSeconds(3));
     StatusCommand.printTable(reports, System.out);
-    System.out.println("Metrics: http://" + host + ":<HTTP>/q/metrics · stop with: piddm down");
+    System.out.println(
+        "Prometheus metrics at http://HOST:HTTP/q/metrics; check with 'piddm status', stop with"
+            + " 'piddm down'.");
     return 0;
   }
 

@@ -37,7 +37,8 @@ public record ServiceReport(
       httpReady = answer.status() == 200 ? "UP" : "DOWN (" + answer.status() + ")";
     } catch (IOException e) {
       httpReady = "UNREACHABLE";
-      problem = join(problem, "HTTP " + endpoint.http("/q/health/ready") + ": " + e.getMessage());
+      String reason = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      problem = join(problem, "HTTP " + endpoint.http("/q/health/ready") + ": " + reason);
     }
     return new ServiceReport(endpoint, grpcHealth, httpReady, problem);
   }

@@ -1,0 +1,67 @@
+package io.piddm.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.piddm.cli.mesh.Mesh;
+import io.piddm.cli.mesh.MeshService;
+import io.piddm.cli.mesh.ServiceProcess;
+import io.piddm.probe.ServiceEndpoint;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Starting and stopping the mesh leaves nothing behind, even when a start fails. */
+class MeshLifecycleIT {
+
+  private static final Path HOME =
+      Path.of(System.getProperty("piddm.home", "..")).toAbsolutePath().normalize();
+
+  @Test
+  void closingTheMeshEndsEveryProcess(@TempDir Path logs) throws Exception {
+    Mesh mesh = Mesh.start(HOME, FreePorts.meshEndpoints(), logs, Map.of(), Duration.ofMinutes(3));
+    List<ServiceProcess> processes = mesh.processes();
+    assertThat(processes).allSatisfy(p -> assertThat(p.isAlive()).isTrue());
+
+    mesh.close();
+
+    assertThat(processes).allSatisfy(p -> assertThat(p.isAlive()).isFalse());
+    assertThat(processes)
+        .allSatisfy(
+            p -> assertThat(ProcessHandle.of(p.pid()).filter(ProcessHandle::isAlive)).isEmpty());
+  }
+
+  @Test
+  void aServiceThatCannotStartFailsTheStartAndStopsTheOthers(@TempDir Path logs) throws Exception {
+    Map<MeshService, ServiceEndpoint> endpoints = FreePorts.meshEndpoints();
+    ServiceEndpoint sampler = endpoints.get(MeshService.SAMPLER);
+    // The test holds the sampler's gRPC port, so the sampler cannot bind it and exits at boot.
+    try (var held = new java.net.ServerSocket(sampler.grpcPort())) {
+      assertThatThrownBy(() -> Mesh.start(HOME, endpoints, logs, Map.of(), Duration.ofMinutes(3)))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("sampler-service exited while starting");
+    }
+
+    // Every process that start() launched is gone: nothing listens on their ports any more.
+    for (ServiceEndpoint endpoint : endpoints.values()) {
+      assertThat(isFree(endpoint.grpcPort())).as(endpoint + " gRPC").isTrue();
+      assertThat(isFree(endpoint.httpPort())).as(endpoint + " HTTP").isTrue();
+    }
+    try (var files = Files.list(logs)) {
+      assertThat(files).hasSize(3);
+    }
+  }
+
+  private static boolean isFree(int port) {
+    try (var socket = new java.net.ServerSocket(port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
