@@ -1,0 +1,56 @@
+package io.piddm.physics.residual;
+
+import io.piddm.physics.grid.Grid;
+import io.piddm.physics.pde.Pde;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A residual as data: what it is called, which PDE and family it belongs to, its stencil, whether
+ * differences are divided by h, how many edge pixels it crops, and the PDE constants. {@link
+ * #residual(Grid)} and {@link #source(Grid)} turn it into expressions that any evaluator runs; this
+ * record travels in model manifests (as the proto ResidualSpec) so a served model states exactly
+ * how its physics is judged. Residuals are evaluated on physical (de-normalised) values.
+ *
+ * @param crop edge pixels left out on every side (at least the stencil's reach)
+ */
+public record ResidualSpec(
+    String id,
+    Pde pde,
+    ResidualFamily family,
+    String stencil,
+    boolean hScaled,
+    int crop,
+    Map<String, Double> parameters,
+    Function<Double, Expr> residualBuilder,
+    Expr sourceExpr) {
+
+  public ResidualSpec {
+    parameters = Map.copyOf(parameters);
+  }
+
+  /** R(x) as an expression for grid spacing h: zero where the field solves the PDE. */
+  public Expr residual(Grid grid) {
+    Expr residual = residualBuilder.apply(grid.spacing());
+    if (residual.reach() > crop) {
+      throw new IllegalStateException(
+          id
+              + ": the stencil reaches "
+              + residual.reach()
+              + " nodes but only "
+              + crop
+              + " are cropped");
+    }
+    return residual;
+  }
+
+  /** The PDE's right-hand side f, the scale for relative errors (‖R‖ / ‖f‖). */
+  public Expr source(Grid grid) {
+    return sourceExpr;
+  }
+
+  /** The number of nodes per side the residual is evaluated on. */
+  public int evaluatedSize(Grid grid) {
+    return grid.size() - 2 * crop;
+  }
+}
