@@ -24,7 +24,7 @@ import java.util.Map;
  *
  * All with u = 0 on the boundary.
  */
-public final class EllipticGenerator {
+public final class EllipticGenerator implements SampleGenerator {
 
   public static final double DARCY_HIGH = 12;
   public static final double DARCY_LOW = 3;
@@ -60,7 +60,7 @@ public final class EllipticGenerator {
     return grid;
   }
 
-  /** Generator and solver settings, for dataset sidecars and manifests. */
+  @Override
   public Map<String, Object> description() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("grf_alpha", field.alpha());
@@ -80,7 +80,7 @@ public final class EllipticGenerator {
     return d;
   }
 
-  /** Sample {@code index} of the dataset with {@code seed}. */
+  @Override
   public JointField sample(long seed, long index) {
     Field g = field.sample(Seeds.stream(seed, pde.ordinal(), index));
     return solve(coefficient(g));
