@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       UpCommand.class,
       DownCommand.class,
       StatusCommand.class,
+      DataCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
       "  piddm up                 start trainer, registry and sampler on their default ports",
       "  piddm status             health of the three services",
       "  piddm status --json      the same, for scripts",
-      "  piddm down               stop what 'up' started"
+      "  piddm down               stop what 'up' started",
+      "  piddm data generate --pde darcy --resolution 64 --count 1000 --seed 1 --out data/darcy64"
     })
 public final class Piddm implements Runnable {
 

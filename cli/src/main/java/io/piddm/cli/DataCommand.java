@@ -1,0 +1,254 @@
+package io.piddm.cli;
+
+import com.google.gson.GsonBuilder;
+import io.piddm.physics.bench.GenerationBench;
+import io.piddm.physics.dataset.DatasetGenerator;
+import io.piddm.physics.dataset.DatasetSidecar;
+import io.piddm.physics.dataset.DatasetSpec;
+import io.piddm.physics.pde.Pde;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code piddm data}: generate datasets with the project's own solvers, and time them. */
+@Command(
+    name = "data",
+    mixinStandardHelpOptions = true,
+    description = "Generate PDE datasets (.npy + JSON sidecar) and benchmark the generators.",
+    subcommands = {DataCommand.Generate.class, DataCommand.Bench.class})
+final class DataCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static Pde pde(CommandLine commandLine, String name) {
+    try {
+      return Pde.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(commandLine, "--pde: " + e.getMessage());
+    }
+  }
+
+  @Command(
+      name = "generate",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Solve COUNT problems of a PDE and write DIR/fields.npy (float32, N×C×S×S) and",
+        "DIR/dataset.json (parameters, seed, solver, normalisation, sha256). Uses every core;",
+        "an interrupted run resumes from its finished chunks when started again."
+      },
+      footer = {
+        "",
+        "Examples:",
+        "  piddm data generate --pde darcy --resolution 64 --count 10000 --seed 1 --out data/darcy64",
+        "  piddm data generate --pde poisson --resolution 32 --count 500 --seed 2 --out /tmp/p32 --json"
+      })
+  static final class Generate implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--pde", required = true, description = "darcy, poisson or helmholtz.")
+    String pde;
+
+    @Option(names = "--resolution", defaultValue = "64", description = "Nodes per side S (≥ 8).")
+    int resolution;
+
+    @Option(names = "--count", required = true, description = "Number of samples.")
+    int count;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "1",
+        description = "Dataset seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", required = true, description = "Output folder.")
+    Path out;
+
+    @Option(names = "--threads", description = "Worker threads (default: every core).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print the sidecar as JSON instead of a summary.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+      DatasetSpec dataset;
+      try {
+        dataset = new DatasetSpec(pde(spec.commandLine(), pde), resolution, count, seed);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+      long start = System.nanoTime();
+      DatasetSidecar sidecar;
+      try (ProgressBar bar =
+          new ProgressBarBuilder()
+              .setTaskName(dataset.pde().id() + " " + resolution + "²")
+              .setInitialMax(count)
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+              .setUpdateIntervalMillis(250)
+              .showSpeed()
+              .build()) {
+        sidecar = new DatasetGenerator(dataset, workers).generate(out, bar::stepBy);
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (json) {
+        System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(sidecar));
+      } else {
+        System.out.printf(
+            "wrote %d %s samples at %d² to %s in %.1f s (%.1f samples/s on %d threads)%n"
+                + "sha256 %s%n",
+            count,
+            dataset.pde().id(),
+            resolution,
+            out.resolve(DatasetGenerator.FIELDS),
+            seconds,
+            count / seconds,
+            workers,
+            sidecar.sha256());
+        for (DatasetSidecar.Normalization n : sidecar.normalization()) {
+          System.out.printf("  %s: mean %.6g, std %.6g%n", n.channel(), n.mean(), n.std());
+        }
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "bench",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Time data generation on one core (median over repeats) and, when python3 with SciPy is",
+        "available, SciPy's spsolve of the same 5-point Darcy system, side by side."
+      },
+      footer = {"", "Example:", "  piddm data bench --pde darcy --resolution 64 --resolution 128"})
+  static final class Bench implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--pde",
+        defaultValue = "darcy",
+        description = "PDE (default ${DEFAULT-VALUE}).")
+    String pde;
+
+    @Option(names = "--resolution", description = "Resolutions (default 64 and 128).")
+    List<Integer> resolutions;
+
+    @Option(names = "--samples", defaultValue = "20", description = "Samples per repeat.")
+    int samples;
+
+    @Option(names = "--repeats", defaultValue = "5", description = "Repeats (median reported).")
+    int repeats;
+
+    @Option(names = "--no-scipy", description = "Skip the SciPy baseline.")
+    boolean noScipy;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      Pde which = pde(spec.commandLine(), pde);
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (int s : resolutions == null ? List.of(64, 128) : resolutions) {
+        GenerationBench.Result result = GenerationBench.run(which, s, samples, repeats);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("pde", which.id());
+        row.put("resolution", s);
+        row.put("sample_ms_median", result.sampleMillis());
+        row.put("samples_per_second_per_core", result.samplesPerSecondPerCore());
+        row.put("java_solve_ms_median", result.solveMillis());
+        if (!noScipy && which == Pde.DARCY) {
+          Double scipy = scipySolveMillis(s);
+          row.put("scipy_spsolve_ms_median", scipy);
+          row.put("scipy_over_java_solve", scipy == null ? null : scipy / result.solveMillis());
+        }
+        rows.add(row);
+      }
+      if (json) {
+        System.out.println(
+            new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(rows));
+      } else {
+        System.out.printf(
+            "%-10s %5s %12s %14s %14s %16s %10s%n",
+            "PDE",
+            "S",
+            "ms/sample",
+            "samples/s/core",
+            "Java solve ms",
+            "SciPy spsolve ms",
+            "ratio");
+        for (Map<String, Object> row : rows) {
+          System.out.printf(
+              "%-10s %5d %12.2f %14.1f %14.2f %16s %10s%n",
+              row.get("pde"),
+              row.get("resolution"),
+              row.get("sample_ms_median"),
+              row.get("samples_per_second_per_core"),
+              row.get("java_solve_ms_median"),
+              format(row.get("scipy_spsolve_ms_median")),
+              format(row.get("scipy_over_java_solve")));
+        }
+        System.out.println(
+            "ratio = SciPy spsolve time / Java solve time (> 1: Java is faster), one thread each.");
+      }
+      return 0;
+    }
+
+    private static String format(Object value) {
+      return value instanceof Double d ? String.format("%.2f", d) : "n/a";
+    }
+
+    /** SciPy's median spsolve time in ms, or null when python3/SciPy is not available. */
+    private Double scipySolveMillis(int resolution) throws InterruptedException {
+      Path script = Piddm.home().resolve("physics/src/bench/python/spsolve_darcy.py");
+      if (!Files.isRegularFile(script)) {
+        return null;
+      }
+      try {
+        ProcessBuilder builder =
+            new ProcessBuilder(
+                    "python3",
+                    script.toString(),
+                    "--resolution",
+                    Integer.toString(resolution),
+                    "--repeats",
+                    Integer.toString(repeats))
+                .redirectErrorStream(true);
+        for (String v : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
+          builder.environment().put(v, "1");
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
+          System.err.println("SciPy baseline failed: " + output.strip());
+          return null;
+        }
+        String last = output.strip().lines().reduce((a, b) -> b).orElse("{}");
+        Map<?, ?> parsed = new com.google.gson.Gson().fromJson(last, Map.class);
+        return ((Number) parsed.get("solve_ms_median")).doubleValue();
+      } catch (IOException e) {
+        System.err.println("SciPy baseline unavailable: " + e.getMessage());
+        return null;
+      }
+    }
+  }
+}
