@@ -5,7 +5,9 @@ import io.piddm.physics.bench.GenerationBench;
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
+import io.piddm.physics.grid.Field;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.render.FieldRenderer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,6 +89,13 @@ final class DataCommand implements Runnable {
     @Option(names = "--json", description = "Print the sidecar as JSON instead of a summary.")
     boolean json;
 
+    @Option(
+        names = "--preview",
+        negatable = true,
+        defaultValue = "true",
+        description = "Write DIR/preview.png with the first samples' channels (default on).")
+    boolean preview;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
       DatasetSpec dataset;
@@ -110,6 +119,9 @@ final class DataCommand implements Runnable {
         sidecar = new DatasetGenerator(dataset, workers).generate(out, bar::stepBy);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
+      if (preview) {
+        writePreview(dataset, out);
+      }
       if (json) {
         System.out.println(new GsonBuilder().setPrettyPrinting().create().toJson(sidecar));
       } else {
@@ -130,6 +142,30 @@ final class DataCommand implements Runnable {
       }
       return 0;
     }
+  }
+
+  /** The first samples of a dataset, every channel, as one PNG sheet. */
+  static void writePreview(DatasetSpec dataset, Path out) throws IOException {
+    float[] data =
+        org.jetbrains.bio.npy.NpyFile.read(out.resolve(DatasetGenerator.FIELDS), Integer.MAX_VALUE)
+            .asFloatArray();
+    int s = dataset.resolution();
+    int channels = dataset.channels();
+    List<FieldRenderer.Panel> panels = new ArrayList<>();
+    int shown = Math.min(4, dataset.count());
+    for (int n = 0; n < shown; n++) {
+      for (int c = 0; c < channels; c++) {
+        double[] values = new double[s * s];
+        int offset = (n * channels + c) * s * s;
+        for (int k = 0; k < values.length; k++) {
+          values[k] = data[offset + k];
+        }
+        panels.add(
+            new FieldRenderer.Panel(
+                new Field(s, s, values), "#" + n + " " + dataset.pde().channels().get(c)));
+      }
+    }
+    FieldRenderer.writePng(FieldRenderer.sheet(panels, channels * 2), out.resolve("preview.png"));
   }
 
   @Command(
