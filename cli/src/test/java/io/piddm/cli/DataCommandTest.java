@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
+import io.piddm.physics.dataset.DatasetWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class DataCommandTest {
     assertThat(sidecar.pde()).isEqualTo("poisson");
     assertThat(sidecar.shape()).containsExactly(10, 2, 16, 16);
     assertThat(sidecar.sha256())
-        .isEqualTo(DatasetGenerator.sha256(out.resolve(DatasetGenerator.FIELDS)));
+        .isEqualTo(DatasetWriter.sha256(out.resolve(DatasetGenerator.FIELDS)));
   }
 
   @Test

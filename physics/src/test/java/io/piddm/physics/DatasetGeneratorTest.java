@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
+import io.piddm.physics.dataset.DatasetWriter;
 import io.piddm.physics.pde.EllipticGenerator;
 import io.piddm.physics.pde.JointField;
 import io.piddm.physics.pde.Pde;
@@ -31,7 +32,7 @@ class DatasetGeneratorTest {
     assertThat(fields.getShape()).containsExactly(70, 2, 16, 16);
     assertThat(DatasetSidecar.read(dir)).isEqualTo(sidecar);
     assertThat(sidecar.sha256())
-        .isEqualTo(DatasetGenerator.sha256(dir.resolve(DatasetGenerator.FIELDS)));
+        .isEqualTo(DatasetWriter.sha256(dir.resolve(DatasetGenerator.FIELDS)));
     assertThat(sidecar.channels()).containsExactly("a", "u");
     assertThat(sidecar.residualSpecs()).contains("darcy/consistent-fv5-harmonic");
     assertThat(sidecar.normalization().get(0).mean()).isBetween(3.0, 12.0);

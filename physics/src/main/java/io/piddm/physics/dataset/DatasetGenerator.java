@@ -1,23 +1,13 @@
 package io.piddm.physics.dataset;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.pde.JointField;
 import io.piddm.physics.pde.SampleGenerator;
-import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +30,8 @@ import org.jetbrains.bio.npy.NpyFile;
  */
 public final class DatasetGenerator {
 
-  public static final String FIELDS = "fields.npy";
-  public static final String SIDECAR = "dataset.json";
-  public static final String FORMAT = "piddm-dataset/1";
+  public static final String FIELDS = DatasetWriter.FIELDS;
+  public static final String SIDECAR = DatasetWriter.SIDECAR;
   static final int CHUNK = 64;
 
   private final DatasetSpec spec;
@@ -132,8 +121,6 @@ public final class DatasetGenerator {
   private DatasetSidecar assemble(Path directory, Path partial, int chunks) throws IOException {
     int length = spec.sampleLength();
     float[] all = new float[Math.multiplyExact(spec.count(), length)];
-    ChannelStatistics statistics = new ChannelStatistics(spec.channels());
-    int channelLength = spec.resolution() * spec.resolution();
     for (int c = 0; c < chunks; c++) {
       NpyArray chunk = NpyFile.read(chunkFile(partial, c), Integer.MAX_VALUE);
       float[] values = chunk.asFloatArray();
@@ -142,75 +129,8 @@ public final class DatasetGenerator {
       }
       System.arraycopy(values, 0, all, c * CHUNK * length, values.length);
     }
-    for (int n = 0; n < spec.count(); n++) {
-      statistics.add(all, n * length, channelLength);
-    }
-    Path fields = directory.resolve(FIELDS);
-    Path temporary = directory.resolve(FIELDS + ".tmp");
-    NpyFile.write(
-        temporary,
-        all,
-        new int[] {spec.count(), spec.channels(), spec.resolution(), spec.resolution()});
-    String sha256 = sha256(temporary);
-    Files.move(
-        temporary, fields, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-
-    DatasetSidecar sidecar = sidecar(statistics, sha256);
-    writeSidecar(directory, sidecar);
-    return sidecar;
-  }
-
-  private DatasetSidecar sidecar(ChannelStatistics statistics, String sha256) {
-    List<DatasetSidecar.Normalization> normalization = new ArrayList<>();
-    for (int c = 0; c < spec.channels(); c++) {
-      normalization.add(
-          new DatasetSidecar.Normalization(
-              spec.pde().channels().get(c), statistics.mean(c), statistics.std(c)));
-    }
     Map<String, Object> generator =
         new LinkedHashMap<>(SampleGenerator.standard(spec.pde(), spec.grid()).description());
-    return new DatasetSidecar(
-        FORMAT,
-        spec.pde().id(),
-        spec.resolution(),
-        spec.count(),
-        spec.seed(),
-        spec.pde().channels(),
-        List.of(spec.count(), spec.channels(), spec.resolution(), spec.resolution()),
-        "float32",
-        spec.grid().spacing(),
-        "generated",
-        generator,
-        List.of(
-            ResidualSpecs.consistent(spec.pde()).id(),
-            ResidualSpecs.publishedCompatible(spec.pde()).id()),
-        normalization,
-        sha256,
-        Instant.now().toString());
-  }
-
-  /** Writes {@code dataset.json} by rename. */
-  public static void writeSidecar(Path directory, DatasetSidecar sidecar) throws IOException {
-    Gson gson = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-    Path temporary = directory.resolve(SIDECAR + ".tmp");
-    Files.writeString(temporary, gson.toJson(sidecar), StandardCharsets.UTF_8);
-    Files.move(
-        temporary,
-        directory.resolve(SIDECAR),
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  /** Lower-case hex SHA-256 of a file, streamed. */
-  public static String sha256(Path file) throws IOException {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-        in.transferTo(java.io.OutputStream.nullOutputStream());
-      }
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return DatasetWriter.write(directory, spec, "generated", generator, all);
   }
 }

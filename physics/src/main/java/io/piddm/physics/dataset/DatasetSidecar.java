@@ -34,7 +34,7 @@ public record DatasetSidecar(
 
   public static DatasetSidecar read(Path directory) throws IOException {
     String json =
-        Files.readString(directory.resolve(DatasetGenerator.SIDECAR), StandardCharsets.UTF_8);
+        Files.readString(directory.resolve(DatasetWriter.SIDECAR), StandardCharsets.UTF_8);
     return new Gson().fromJson(json, DatasetSidecar.class);
   }
 }
