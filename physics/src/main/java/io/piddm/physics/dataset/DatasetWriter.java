@@ -2,6 +2,7 @@ package io.piddm.physics.dataset;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,9 +85,7 @@ public final class DatasetWriter {
             spec.grid().spacing(),
             source,
             generator,
-            List.of(
-                ResidualSpecs.consistent(spec.pde()).id(),
-                ResidualSpecs.publishedCompatible(spec.pde()).id()),
+            ResidualSpecs.forPde(spec.pde()).stream().map(ResidualSpec::id).toList(),
             normalization,
             sha256,
             Instant.now().toString());

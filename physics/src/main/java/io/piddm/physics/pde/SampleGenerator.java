@@ -18,9 +18,7 @@ public interface SampleGenerator {
   static SampleGenerator standard(Pde pde, Grid grid) {
     return switch (pde) {
       case DARCY, POISSON, HELMHOLTZ -> EllipticGenerator.standard(pde, grid);
-      case BURGERS ->
-          throw new UnsupportedOperationException(
-              "pde: burgers data generation is not implemented yet");
+      case BURGERS -> BurgersGenerator.standard(grid.size());
     };
   }
 }

@@ -39,9 +39,11 @@ public final class ArrayEvaluator {
       grid.requireOn("channel " + spec.pde().channels().get(c), channels.get(c));
       Check.finite("channel " + spec.pde().channels().get(c), channels.get(c));
     }
-    int size = spec.evaluatedSize(grid);
-    double[] values = new Window(channels, spec.crop(), spec.crop(), size, size).eval(expr);
-    return new Field(size, size, values);
+    int rows = spec.evaluatedRows(grid);
+    int cols = spec.evaluatedColumns(grid);
+    int col0 = spec.periodicColumns() ? 0 : spec.crop();
+    double[] values = new Window(channels, spec.crop(), col0, rows, cols).eval(expr);
+    return new Field(rows, cols, values);
   }
 
   /** A rectangle of nodes starting at (row0, col0); shifts move it. */
@@ -50,9 +52,13 @@ public final class ArrayEvaluator {
     double[] eval(Expr expr) {
       if (expr instanceof Expr.Channel c) {
         Field field = channels.get(c.index());
+        int width = field.cols();
         double[] out = new double[rows * cols];
         for (int i = 0; i < rows; i++) {
-          System.arraycopy(field.values(), (row0 + i) * field.cols() + col0, out, i * cols, cols);
+          for (int j = 0; j < cols; j++) {
+            // Columns wrap: only periodic specs read past an edge (the others crop enough).
+            out[i * cols + j] = field.get(row0 + i, Math.floorMod(col0 + j, width));
+          }
         }
         return out;
       }

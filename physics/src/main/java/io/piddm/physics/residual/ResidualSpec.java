@@ -12,7 +12,8 @@ import java.util.function.Function;
  * record travels in model manifests (as the proto ResidualSpec) so a served model states exactly
  * how its physics is judged. Residuals are evaluated on physical (de-normalised) values.
  *
- * @param crop edge pixels left out on every side (at least the stencil's reach)
+ * @param crop edge pixels left out on every side (at least the stencil's reach); with periodic
+ *     columns only rows are cropped and column shifts wrap around
  */
 public record ResidualSpec(
     String id,
@@ -21,18 +22,19 @@ public record ResidualSpec(
     String stencil,
     boolean hScaled,
     int crop,
+    boolean periodicColumns,
     Map<String, Double> parameters,
-    Function<Double, Expr> residualBuilder,
+    Function<Grid, Expr> residualBuilder,
     Expr sourceExpr) {
 
   public ResidualSpec {
     parameters = Map.copyOf(parameters);
   }
 
-  /** R(x) as an expression for grid spacing h: zero where the field solves the PDE. */
+  /** R(x) as an expression on {@code grid}: zero where the field solves the PDE. */
   public Expr residual(Grid grid) {
-    Expr residual = residualBuilder.apply(grid.spacing());
-    if (residual.reach() > crop) {
+    Expr residual = residualBuilder.apply(grid);
+    if (residual.reach() > crop && !periodicColumns) {
       throw new IllegalStateException(
           id
               + ": the stencil reaches "
@@ -49,8 +51,13 @@ public record ResidualSpec(
     return sourceExpr;
   }
 
-  /** The number of nodes per side the residual is evaluated on. */
-  public int evaluatedSize(Grid grid) {
+  /** The number of rows the residual is evaluated on. */
+  public int evaluatedRows(Grid grid) {
     return grid.size() - 2 * crop;
+  }
+
+  /** The number of columns the residual is evaluated on. */
+  public int evaluatedColumns(Grid grid) {
+    return periodicColumns ? grid.size() : grid.size() - 2 * crop;
   }
 }

@@ -34,8 +34,9 @@ public final class ResidualSpecs {
               "fv5-" + name,
               true,
               1,
+              false,
               Map.of("f", 1.0),
-              h -> Stencils.fluxDivergence(A, U, h, average).times(-1).minus(constant(1)),
+              g -> Stencils.fluxDivergence(A, U, g.spacing(), average).times(-1).minus(constant(1)),
               constant(1)));
     }
     register(
@@ -46,8 +47,9 @@ public final class ResidualSpecs {
             "central-2h-flux",
             true,
             2,
+            false,
             Map.of("f", 1.0),
-            h -> Stencils.centralFluxDivergence(A, U, h).times(-1).minus(constant(1)),
+            g -> Stencils.centralFluxDivergence(A, U, g.spacing()).times(-1).minus(constant(1)),
             constant(1)));
     register(
         new ResidualSpec(
@@ -57,8 +59,9 @@ public final class ResidualSpecs {
             "laplace5",
             true,
             1,
+            false,
             Map.of(),
-            h -> Stencils.laplace5(U, h).minus(A),
+            g -> Stencils.laplace5(U, g.spacing()).minus(A),
             A));
     register(
         new ResidualSpec(
@@ -68,8 +71,9 @@ public final class ResidualSpecs {
             "central-2h-twice",
             true,
             2,
+            false,
             Map.of(),
-            h -> Stencils.centralLaplace(U, h).minus(A),
+            g -> Stencils.centralLaplace(U, g.spacing()).minus(A),
             A));
     double k2 = HELMHOLTZ_K * HELMHOLTZ_K;
     register(
@@ -80,8 +84,9 @@ public final class ResidualSpecs {
             "laplace5",
             true,
             1,
+            false,
             Map.of("k", HELMHOLTZ_K),
-            h -> Stencils.laplace5(U, h).plus(U.times(k2)).minus(A),
+            g -> Stencils.laplace5(U, g.spacing()).plus(U.times(k2)).minus(A),
             A));
     register(
         new ResidualSpec(
@@ -91,9 +96,52 @@ public final class ResidualSpecs {
             "central-2h-twice",
             true,
             2,
+            false,
             Map.of("k", HELMHOLTZ_K),
-            h -> Stencils.centralLaplace(U, h).plus(U.times(k2)).minus(A),
+            g -> Stencils.centralLaplace(U, g.spacing()).plus(U.times(k2)).minus(A),
             A));
+    // Burgers: rows are time levels t_n = n/(S−1), columns periodic x_j = j/S; channel 0 is u.
+    Expr w = channel(0);
+    double nu = io.piddm.physics.pde.BurgersGenerator.NU;
+    register(
+        new ResidualSpec(
+            "burgers/central",
+            Pde.BURGERS,
+            ResidualFamily.PUBLISHED_COMPATIBLE,
+            "central-t-central-x-periodic",
+            true,
+            1,
+            true,
+            Map.of("nu", nu),
+            g -> {
+              double dt = g.spacing();
+              double dx = 1.0 / g.size();
+              Expr ut = w.shift(1, 0).minus(w.shift(-1, 0)).times(1 / (2 * dt));
+              Expr ux = w.shift(0, 1).minus(w.shift(0, -1)).times(1 / (2 * dx));
+              Expr uxx = w.shift(0, 1).minus(w.times(2)).plus(w.shift(0, -1)).times(1 / (dx * dx));
+              return ut.plus(w.times(ux)).minus(uxx.times(nu));
+            },
+            constant(1)));
+    register(
+        new ResidualSpec(
+            "burgers/conservative-central",
+            Pde.BURGERS,
+            ResidualFamily.PUBLISHED_COMPATIBLE,
+            "central-t-conservative-flux-x-periodic",
+            true,
+            1,
+            true,
+            Map.of("nu", nu),
+            g -> {
+              double dt = g.spacing();
+              double dx = 1.0 / g.size();
+              Expr flux = w.times(w).times(0.5);
+              Expr ut = w.shift(1, 0).minus(w.shift(-1, 0)).times(1 / (2 * dt));
+              Expr fx = flux.shift(0, 1).minus(flux.shift(0, -1)).times(1 / (2 * dx));
+              Expr uxx = w.shift(0, 1).minus(w.times(2)).plus(w.shift(0, -1)).times(1 / (dx * dx));
+              return ut.plus(fx).minus(uxx.times(nu));
+            },
+            constant(1)));
   }
 
   private ResidualSpecs() {}
@@ -115,14 +163,25 @@ public final class ResidualSpecs {
     return List.copyOf(BY_ID.values());
   }
 
-  /** The solver's own discretisation for {@code pde} (harmonic faces for Darcy). */
+  /** Every spec of {@code pde}, consistent first where one exists. */
+  public static List<ResidualSpec> forPde(Pde pde) {
+    return BY_ID.values().stream().filter(s -> s.pde() == pde).toList();
+  }
+
+  /**
+   * The solver's own discretisation for {@code pde} (harmonic faces for Darcy). Burgers has none:
+   * its data sample a finer spectral solve, so no stencil on the stored grid is the solver's own;
+   * its specs converge with the grid instead.
+   */
   public static ResidualSpec consistent(Pde pde) {
     return switch (pde) {
       case DARCY -> byId("darcy/consistent-fv5-harmonic");
       case POISSON -> byId("poisson/consistent-laplace5");
       case HELMHOLTZ -> byId("helmholtz/consistent-laplace5");
       case BURGERS ->
-          throw new UnsupportedOperationException("burgers residual specs are not defined yet");
+          throw new UnsupportedOperationException(
+              "burgers has no consistent residual spec: its data sample a finer spectral solve;"
+                  + " use burgers/central");
     };
   }
 
@@ -131,8 +190,7 @@ public final class ResidualSpecs {
       case DARCY -> byId("darcy/published-central-flux");
       case POISSON -> byId("poisson/published-central");
       case HELMHOLTZ -> byId("helmholtz/published-central");
-      case BURGERS ->
-          throw new UnsupportedOperationException("burgers residual specs are not defined yet");
+      case BURGERS -> byId("burgers/central");
     };
   }
 }
