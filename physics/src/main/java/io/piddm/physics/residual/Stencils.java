@@ -20,6 +20,11 @@ public final class Stencils {
     return e.shift(0, 1).minus(e.shift(0, -1)).times(1 / (2 * h));
   }
 
+  /** (e_E − 2e + e_W) / h². */
+  public static Expr secondDifferenceX(Expr e, double h) {
+    return e.shift(0, 1).minus(e.times(2)).plus(e.shift(0, -1)).times(1 / (h * h));
+  }
+
   /** (e_N − e_S) / 2h. */
   public static Expr centralY(Expr e, double h) {
     return e.shift(1, 0).minus(e.shift(-1, 0)).times(1 / (2 * h));
