@@ -1,0 +1,88 @@
+package io.piddm.diffusion.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import io.piddm.diffusion.net.Ops;
+
+/** {@link Ops} on DJL NDArrays: what training and DJL inference run. */
+public final class DjlOps implements Ops<NDArray> {
+
+  private static final double NORM_EPS = 1e-5;
+
+  @Override
+  public NDArray conv2d(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+    return Conv2d.conv2d(
+            x,
+            weight,
+            bias,
+            new Shape(stride, stride),
+            new Shape(padding, padding),
+            new Shape(1, 1))
+        .singletonOrThrow();
+  }
+
+  @Override
+  public NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return Linear.linear(x, weight, bias).singletonOrThrow();
+  }
+
+  @Override
+  public NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta) {
+    Shape shape = x.getShape();
+    long n = shape.get(0);
+    long c = shape.get(1);
+    NDArray grouped = x.reshape(n, groups, -1);
+    NDArray mean = grouped.mean(new int[] {2}, true);
+    NDArray centred = grouped.sub(mean);
+    NDArray variance = centred.square().mean(new int[] {2}, true);
+    NDArray normalised = centred.div(variance.add(NORM_EPS).sqrt()).reshape(shape);
+    return normalised.mul(gamma.reshape(1, c, 1, 1)).add(beta.reshape(1, c, 1, 1));
+  }
+
+  @Override
+  public NDArray silu(NDArray x) {
+    return x.mul(Activation.sigmoid(x));
+  }
+
+  @Override
+  public NDArray add(NDArray a, NDArray b) {
+    return a.add(b);
+  }
+
+  @Override
+  public NDArray scale(NDArray x, double factor) {
+    return x.mul((float) factor);
+  }
+
+  @Override
+  public NDArray addPerChannel(NDArray x, NDArray v) {
+    Shape s = v.getShape();
+    return x.add(v.reshape(s.get(0), s.get(1), 1, 1));
+  }
+
+  @Override
+  public NDArray concatChannels(NDArray a, NDArray b) {
+    return a.concat(b, 1);
+  }
+
+  @Override
+  public NDArray upsample2(NDArray x) {
+    return x.repeat(2, 2).repeat(3, 2);
+  }
+
+  @Override
+  public NDArray sliceChannels(NDArray x, int from, int to) {
+    return x.get(new NDIndex(":, {}:{}", from, to));
+  }
+
+  @Override
+  public NDArray fourierFeatures(NDArray c, float[] frequencies) {
+    NDArray f = c.getManager().create(frequencies).reshape(1, frequencies.length);
+    NDArray phase = c.reshape(-1, 1).mul(f);
+    return phase.cos().concat(phase.sin(), 1);
+  }
+}
