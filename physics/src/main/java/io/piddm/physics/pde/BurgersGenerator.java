@@ -58,11 +58,9 @@ public final class BurgersGenerator implements SampleGenerator {
 
   /** The benchmark: 128 x-points × 128 time levels, solved on 1024 points, 32 random modes. */
   public static BurgersGenerator standard(int resolution) {
+    int fine = resolution * (int) Math.ceil(1024.0 / resolution); // a multiple of the stored grid
     return new BurgersGenerator(
-        resolution,
-        resolution,
-        Math.max(1024, 8 * resolution),
-        PeriodicRandomField.standard(Math.min(32, resolution / 4)));
+        resolution, resolution, fine, PeriodicRandomField.standard(Math.min(32, resolution / 4)));
   }
 
   @Override
