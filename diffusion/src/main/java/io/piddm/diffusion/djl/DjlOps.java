@@ -33,14 +33,13 @@ public final class DjlOps implements Ops<NDArray> {
   @Override
   public NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta) {
     Shape shape = x.getShape();
-    long n = shape.get(0);
-    long c = shape.get(1);
-    NDArray grouped = x.reshape(n, groups, -1);
+    NDArray grouped = x.reshape(shape.get(0), groups, -1);
     NDArray mean = grouped.mean(new int[] {2}, true);
     NDArray centred = grouped.sub(mean);
     NDArray variance = centred.square().mean(new int[] {2}, true);
     NDArray normalised = centred.div(variance.add(NORM_EPS).sqrt()).reshape(shape);
-    return normalised.mul(gamma.reshape(1, c, 1, 1)).add(beta.reshape(1, c, 1, 1));
+    // Operations on x first: results belong to x's manager, never to the parameters'.
+    return normalised.mul(gamma).add(beta);
   }
 
   @Override

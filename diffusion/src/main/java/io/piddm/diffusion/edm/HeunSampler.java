@@ -46,15 +46,21 @@ public final class HeunSampler {
   public NDArray sample(Function<String, NDArray> parameters, NDArray epsilon) {
     double[] t = schedule(steps);
     long n = epsilon.getShape().get(0);
+    ai.djl.ndarray.NDManager parent = epsilon.getManager();
     NDArray x = epsilon.mul(t[0]);
     for (int i = 0; i < steps; i++) {
-      NDArray d = slope(parameters, x, t[i], n);
-      NDArray next = x.add(d.mul(t[i + 1] - t[i]));
-      if (t[i + 1] > 0) {
-        NDArray d2 = slope(parameters, next, t[i + 1], n);
-        next = x.add(d.add(d2).mul(0.5 * (t[i + 1] - t[i])));
+      // Each step's temporaries (35 network evaluations' activations) die with its scope.
+      try (ai.djl.ndarray.NDManager scope = parent.newSubManager()) {
+        x.attach(scope);
+        NDArray d = slope(parameters, x, t[i], n);
+        NDArray next = x.add(d.mul(t[i + 1] - t[i]));
+        if (t[i + 1] > 0) {
+          NDArray d2 = slope(parameters, next, t[i + 1], n);
+          next = x.add(d.add(d2).mul(0.5 * (t[i + 1] - t[i])));
+        }
+        next.attach(parent);
+        x = next;
       }
-      x = next;
     }
     return x;
   }

@@ -13,7 +13,7 @@ public interface Ops<T> {
   /** y = x Wᵀ + b with W of shape [out, in]. */
   T linear(T x, T weight, T bias);
 
-  /** Group normalisation over (C/groups, H, W) with per-channel scale and shift. */
+  /** Group normalisation over (C/groups, H, W) with per-channel scale and shift, each [C, 1, 1]. */
   T groupNorm(T x, int groups, T gamma, T beta);
 
   T silu(T x);

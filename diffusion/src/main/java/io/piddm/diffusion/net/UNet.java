@@ -180,9 +180,10 @@ public final class UNet {
     shapes.put(name + ".bias", new long[] {out});
   }
 
+  /** Scale and shift as [C, 1, 1], so they broadcast over [N, C, H, W] without a reshape. */
   private void norm(String name, int channels) {
-    shapes.put(name + ".gamma", new long[] {channels});
-    shapes.put(name + ".beta", new long[] {channels});
+    shapes.put(name + ".gamma", new long[] {channels, 1, 1});
+    shapes.put(name + ".beta", new long[] {channels, 1, 1});
   }
 
   /**

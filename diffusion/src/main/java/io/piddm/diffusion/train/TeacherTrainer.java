@@ -153,7 +153,7 @@ public final class TeacherTrainer implements AutoCloseable {
       if (!Double.isFinite(squaredNorm)) {
         skipped++;
       } else {
-        apply(gradients, Math.sqrt(squaredNorm));
+        apply(gradients, Math.sqrt(squaredNorm), stepManager);
       }
       // Assign zeros rather than multiply: 0 × Inf would leave NaN in the gradient for good.
       gradients.values().forEach(g -> g.set(new NDIndex("..."), 0f));
@@ -161,7 +161,8 @@ public final class TeacherTrainer implements AutoCloseable {
     }
   }
 
-  private void apply(Map<String, NDArray> gradients, double norm) {
+  /** Adam and EMA updates in place; temporaries live in {@code scope} and die with the step. */
+  private void apply(Map<String, NDArray> gradients, double norm, NDManager scope) {
     long t = step + 1;
     double lr =
         settings.learningRate() * Math.min(1, t / (double) Math.max(1, settings.warmupSteps()));
@@ -170,6 +171,10 @@ public final class TeacherTrainer implements AutoCloseable {
     double correction2 = 1 - Math.pow(BETA2, t);
     for (Map.Entry<String, NDArray> entry : parameters.arrays().entrySet()) {
       String name = entry.getKey();
+      entry.getValue().tempAttach(scope);
+      firstMoment.get(name).tempAttach(scope);
+      secondMoment.get(name).tempAttach(scope);
+      ema.get(name).tempAttach(scope);
       NDArray g = gradients.get(name).mul((float) clip);
       NDArray m = firstMoment.get(name).muli((float) BETA1).addi(g.mul((float) (1 - BETA1)));
       NDArray v =
