@@ -1,0 +1,58 @@
+package io.piddm.diffusion.edm;
+
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+
+/**
+ * Per-channel affine normalisation stored with a model: network value = (physical − mean) / std, as
+ * computed over the training set ({@code dataset.json}). Residuals are judged on physical values.
+ */
+public record Normalization(List<String> channels, double[] mean, double[] std) {
+
+  public Normalization {
+    channels = List.copyOf(channels);
+    if (mean.length != channels.size() || std.length != channels.size()) {
+      throw new IllegalArgumentException("normalization: one mean and std per channel");
+    }
+    for (double s : std) {
+      if (!(s > 0)) {
+        throw new IllegalArgumentException("normalization: std must be positive, got " + s);
+      }
+    }
+  }
+
+  public static Normalization of(io.piddm.physics.dataset.DatasetSidecar sidecar) {
+    int c = sidecar.normalization().size();
+    double[] mean = new double[c];
+    double[] std = new double[c];
+    for (int k = 0; k < c; k++) {
+      mean[k] = sidecar.normalization().get(k).mean();
+      std[k] = sidecar.normalization().get(k).std();
+    }
+    return new Normalization(sidecar.channels(), mean, std);
+  }
+
+  /** Physical values of normalised fields [N, C, H, W]. */
+  public NDArray toPhysical(NDArray normalised) {
+    NDArray scale = normalised.getManager().create(toFloat(std)).reshape(channels.size(), 1, 1);
+    NDArray shift = normalised.getManager().create(toFloat(mean)).reshape(channels.size(), 1, 1);
+    return normalised.mul(scale).add(shift);
+  }
+
+  /** Normalises physical fields [count, C, S, S] flattened, in place. */
+  public void normaliseInPlace(float[] data, int pixelsPerChannel) {
+    int c = channels.size();
+    for (int k = 0; k < data.length; k++) {
+      int channel = (k / pixelsPerChannel) % c;
+      data[k] = (float) ((data[k] - mean[channel]) / std[channel]);
+    }
+  }
+
+  private static float[] toFloat(double[] values) {
+    float[] out = new float[values.length];
+    for (int k = 0; k < values.length; k++) {
+      out[k] = (float) values[k];
+    }
+    return out;
+  }
+}
