@@ -1,0 +1,145 @@
+package io.piddm.diffusion.eval;
+
+import com.google.gson.GsonBuilder;
+import io.piddm.physics.grid.Field;
+import io.piddm.physics.grid.Grid;
+import io.piddm.physics.metrics.PdeError;
+import io.piddm.physics.metrics.SampleMetrics;
+import io.piddm.physics.pde.Pde;
+import io.piddm.physics.render.FieldRenderer;
+import io.piddm.physics.residual.ResidualSpec;
+import io.piddm.physics.residual.ResidualSpecs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Judges a set of generated fields against a held-out reference set (physical units, float64): PDE
+ * error under every residual spec of the PDE (mean over samples of the absolute and relative
+ * error), MMSE and SMSE per channel, and the cost per sample. Writes the JSON report and a PNG
+ * sheet of samples.
+ */
+public final class SampleEvaluation {
+
+  /** One row of a quality table. */
+  public record Report(
+      String method,
+      String pde,
+      int resolution,
+      int samples,
+      int referenceSamples,
+      long seed,
+      int networkEvaluations,
+      double secondsPerSample,
+      Map<String, Double> pdeErrorAbsolute,
+      Map<String, Double> pdeErrorRelative,
+      Map<String, Double> mmse,
+      Map<String, Double> smse) {}
+
+  private SampleEvaluation() {}
+
+  /** Splits [count, C, S, S] float data into per-sample channel fields. */
+  public static List<List<Field>> fields(float[] data, int count, int channels, int size) {
+    int plane = size * size;
+    if (data.length != count * channels * plane) {
+      throw new IllegalArgumentException(
+          "data: expected "
+              + count
+              + "×"
+              + channels
+              + "×"
+              + size
+              + "×"
+              + size
+              + " values, got "
+              + data.length);
+    }
+    List<List<Field>> samples = new ArrayList<>();
+    for (int n = 0; n < count; n++) {
+      List<Field> channelFields = new ArrayList<>();
+      for (int c = 0; c < channels; c++) {
+        double[] v = new double[plane];
+        int offset = (n * channels + c) * plane;
+        for (int k = 0; k < plane; k++) {
+          v[k] = data[offset + k];
+        }
+        channelFields.add(new Field(size, size, v));
+      }
+      samples.add(channelFields);
+    }
+    return samples;
+  }
+
+  public static Report evaluate(
+      String method,
+      Pde pde,
+      Grid grid,
+      List<List<Field>> generated,
+      List<List<Field>> reference,
+      long seed,
+      int networkEvaluations,
+      double secondsPerSample) {
+    Map<String, Double> absolute = new LinkedHashMap<>();
+    Map<String, Double> relative = new LinkedHashMap<>();
+    for (ResidualSpec spec : ResidualSpecs.forPde(pde)) {
+      double sumAbsolute = 0;
+      double sumRelative = 0;
+      for (List<Field> sample : generated) {
+        PdeError error = PdeError.of(spec, grid, sample);
+        sumAbsolute += error.absolute();
+        sumRelative += error.relative();
+      }
+      absolute.put(spec.id(), sumAbsolute / generated.size());
+      relative.put(spec.id(), sumRelative / generated.size());
+    }
+    Map<String, Double> mmse = new LinkedHashMap<>();
+    Map<String, Double> smse = new LinkedHashMap<>();
+    for (int c = 0; c < pde.channels().size(); c++) {
+      int channel = c;
+      List<Field> g = generated.stream().map(s -> s.get(channel)).toList();
+      List<Field> r = reference.stream().map(s -> s.get(channel)).toList();
+      mmse.put(pde.channels().get(c), SampleMetrics.mmse(g, r));
+      smse.put(pde.channels().get(c), SampleMetrics.smse(g, r));
+    }
+    return new Report(
+        method,
+        pde.id(),
+        grid.size(),
+        generated.size(),
+        reference.size(),
+        seed,
+        networkEvaluations,
+        secondsPerSample,
+        absolute,
+        relative,
+        mmse,
+        smse);
+  }
+
+  /** Writes {@code report.json} and {@code samples.png} (up to 4 samples, every channel). */
+  public static void write(Report report, Pde pde, List<List<Field>> generated, Path directory)
+      throws IOException {
+    Files.createDirectories(directory);
+    Path json = directory.resolve(report.method() + ".json");
+    Files.writeString(
+        json,
+        new GsonBuilder().setPrettyPrinting().create().toJson(report),
+        StandardCharsets.UTF_8);
+    List<FieldRenderer.Panel> panels = new ArrayList<>();
+    for (int n = 0; n < Math.min(4, generated.size()); n++) {
+      for (int c = 0; c < pde.channels().size(); c++) {
+        panels.add(
+            new FieldRenderer.Panel(
+                generated.get(n).get(c), report.method() + " #" + n + " " + pde.channels().get(c)));
+      }
+    }
+    FieldRenderer.writePng(
+        FieldRenderer.sheet(panels, 2 * pde.channels().size()),
+        directory.resolve(report.method() + ".png"));
+  }
+}
