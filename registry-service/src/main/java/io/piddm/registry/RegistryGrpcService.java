@@ -63,6 +63,12 @@ public class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImpl
   private static final Logger LOG = Logger.getLogger(RegistryGrpcService.class);
   private static final int DEFAULT_CHUNK = 1024 * 1024;
 
+  /**
+   * Upload messages read ahead of the one being written: enough to keep loopback busy, few enough
+   * (at most this many 4 MiB chunks) that a fast client cannot make the server buffer much.
+   */
+  private static final int UPLOAD_READ_AHEAD = 4;
+
   private final RegistryRuntime runtime;
   private final ExecutorService io;
 
@@ -204,13 +210,14 @@ public class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImpl
     call.disableAutoRequest();
     UploadCall upload = new UploadCall(call, actor());
     call.setOnCancelHandler(() -> upload.enqueue(upload::discard));
-    call.request(1);
+    call.request(UPLOAD_READ_AHEAD);
     return upload;
   }
 
   /**
-   * One CreateVersion stream: one message at a time (requested after the previous one is on disk),
-   * so a fast client cannot make the server buffer without bound.
+   * One CreateVersion stream: messages are handled in order on the registry's threads and each is
+   * requested only once an earlier one is on disk, so a fast client cannot make the server buffer
+   * without bound.
    */
   private final class UploadCall implements StreamObserver<CreateVersionRequest> {
     private final ServerCallStreamObserver<CreateVersionResponse> call;

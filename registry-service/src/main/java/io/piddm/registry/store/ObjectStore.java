@@ -9,6 +9,7 @@ import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
+import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.minio.errors.MinioException;
 import io.minio.errors.ServerException;
@@ -125,12 +126,13 @@ public final class ObjectStore implements AutoCloseable {
         () -> {
           long size = Files.size(file);
           long part = Math.max(MIN_PART, Math.min(MAX_SINGLE_PART, size));
-          try (InputStream in = Files.newInputStream(file)) {
-            client.putObject(
-                PutObjectArgs.builder().bucket(bucket).object(key).stream(in, size, part)
-                    .contentType(contentType.isEmpty() ? "application/octet-stream" : contentType)
-                    .build());
-          }
+          client.uploadObject(
+              UploadObjectArgs.builder()
+                  .bucket(bucket)
+                  .object(key)
+                  .filename(file.toString(), part)
+                  .contentType(contentType.isEmpty() ? "application/octet-stream" : contentType)
+                  .build());
           return null;
         });
   }
