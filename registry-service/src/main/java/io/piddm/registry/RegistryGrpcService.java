@@ -427,50 +427,77 @@ public class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImpl
 
   @Override
   public void watchAliases(WatchAliasesRequest request, StreamObserver<AliasEvent> responses) {
-    ServerCallStreamObserver<AliasEvent> call = (ServerCallStreamObserver<AliasEvent>) responses;
-    Object lock = new Object();
-    AutoCloseable[] handle = new AutoCloseable[1];
-    boolean[] closed = new boolean[1];
-    call.setOnCancelHandler(
-        () -> {
-          synchronized (lock) {
-            closed[0] = true;
-            closeQuietly(handle[0]);
-          }
-        });
+    WatchCall watch = new WatchCall((ServerCallStreamObserver<AliasEvent>) responses);
     io.execute(
         () -> {
           try {
-            AutoCloseable subscription =
-                runtime
-                    .hub()
-                    .watch(
-                        request,
-                        event -> {
-                          synchronized (lock) {
-                            if (closed[0]) {
-                              return;
-                            }
-                            try {
-                              call.onNext(event);
-                            } catch (RuntimeException gone) {
-                              closed[0] = true;
-                            }
-                          }
-                        });
-            synchronized (lock) {
-              handle[0] = subscription;
-              if (closed[0]) {
-                closeQuietly(subscription);
-              }
-            }
+            watch.subscribed(runtime.hub().watch(request, watch::offer));
           } catch (RuntimeException e) {
-            synchronized (lock) {
-              closed[0] = true;
-            }
-            call.onError(toStatus(e));
+            watch.fail(toStatus(e));
           }
         });
+  }
+
+  /**
+   * One WatchAliases stream under flow control: events wait in a map keyed by alias while the
+   * client is not ready, so a slow client holds at most one pending event per alias (the newest; an
+   * older unsent one for the same alias is replaced, as its state is superseded).
+   */
+  private static final class WatchCall {
+    private final ServerCallStreamObserver<AliasEvent> call;
+    private final java.util.LinkedHashMap<String, AliasEvent> pending =
+        new java.util.LinkedHashMap<>();
+    private AutoCloseable subscription;
+    private boolean closed;
+
+    WatchCall(ServerCallStreamObserver<AliasEvent> call) {
+      this.call = call;
+      call.setOnReadyHandler(this::drain);
+      call.setOnCancelHandler(this::close);
+    }
+
+    synchronized void subscribed(AutoCloseable subscription) {
+      this.subscription = subscription;
+      if (closed) {
+        closeQuietly(subscription);
+      }
+    }
+
+    synchronized void offer(AliasEvent event) {
+      if (closed) {
+        return;
+      }
+      String key = event.getAlias().getModelName() + "/" + event.getAlias().getAlias();
+      pending.remove(key);
+      pending.put(key, event);
+      drain();
+    }
+
+    synchronized void drain() {
+      while (!closed && !pending.isEmpty() && call.isReady()) {
+        var next = pending.entrySet().iterator();
+        AliasEvent event = next.next().getValue();
+        next.remove();
+        try {
+          call.onNext(event);
+        } catch (RuntimeException gone) {
+          close();
+        }
+      }
+    }
+
+    synchronized void fail(StatusRuntimeException status) {
+      if (!closed) {
+        close();
+        call.onError(status);
+      }
+    }
+
+    synchronized void close() {
+      closed = true;
+      pending.clear();
+      closeQuietly(subscription);
+    }
   }
 
   private static void closeQuietly(AutoCloseable closeable) {

@@ -26,6 +26,7 @@ import io.piddm.proto.v1.SetAliasRequest;
 import io.piddm.proto.v1.VersionSelector;
 import io.piddm.proto.v1.WatchAliasesRequest;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -285,6 +286,63 @@ class RegistryIT {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
               assertThat(e.getStatus().getDescription()).contains("pde_error");
             });
+  }
+
+  @Test
+  void listingsPageAndAliasesSelectVersionsAndMetricsCount() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      node.upload("listed", "model.onnx", bytes(20, 40 + i), 0.01 * i);
+    }
+    setAlias("listed", "staging", 2, 0);
+    var first =
+        node.reader()
+            .listVersions(
+                ListVersionsRequest.newBuilder().setModelName("listed").setPageSize(2).build());
+    assertThat(first.getVersionsList())
+        .extracting(ModelManifest::getVersion)
+        .containsExactly(3L, 2L);
+    var second =
+        node.reader()
+            .listVersions(
+                ListVersionsRequest.newBuilder()
+                    .setModelName("listed")
+                    .setPageSize(2)
+                    .setPageToken(first.getNextPageToken())
+                    .build());
+    assertThat(second.getVersionsList()).extracting(ModelManifest::getVersion).containsExactly(1L);
+    assertThat(second.getNextPageToken()).isEmpty();
+
+    var models = node.reader().listModels(ListModelsRequest.getDefaultInstance()).getModelsList();
+    var listed = models.stream().filter(m -> m.getModelName().equals("listed")).findFirst();
+    assertThat(listed).isPresent();
+    assertThat(listed.get().getLatestVersion()).isEqualTo(3);
+    assertThat(listed.get().getVersionCount()).isEqualTo(3);
+    assertThat(listed.get().getAliasesList())
+        .extracting(a -> a.getAlias())
+        .containsExactly("staging");
+
+    var viaAlias =
+        node.reader()
+            .getVersion(
+                GetVersionRequest.newBuilder()
+                    .setSelector(
+                        VersionSelector.newBuilder().setModelName("listed").setAlias("staging"))
+                    .build());
+    assertThat(viaAlias.getManifest().getVersion()).isEqualTo(2);
+    assertThat(viaAlias.getManifest().getMetricsMap()).containsEntry("pde_error", 0.01);
+
+    String metrics =
+        io.piddm.probe.ServiceProbe.httpGet(
+                URI.create(
+                    "http://localhost:" + node.process().endpoint().httpPort() + "/q/metrics"),
+                java.time.Duration.ofSeconds(5))
+            .body();
+    assertThat(metrics)
+        .contains("piddm_registry_bytes_in_total")
+        .contains("piddm_registry_bytes_out_total")
+        .contains("piddm_registry_alias_moves_total")
+        .contains("piddm_registry_versions{")
+        .contains("grpc_server_processing_duration_seconds_bucket{");
   }
 
   static Stream<Arguments> badInputs() {

@@ -135,10 +135,18 @@ class RegistryReplicasIT {
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
       RegistryIT.awaitCondition(() -> first.readiness() == 503, "readiness to go down");
       RegistryIT.awaitCondition(() -> second.readiness() == 503, "the replica's readiness");
+      try (var probe = io.piddm.probe.ServiceProbe.over(first.channel())) {
+        assertThat(probe.health("piddm.v1.RegistryService", Duration.ofSeconds(5)))
+            .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+      }
     } finally {
       s3 = startS3();
     }
     RegistryIT.awaitCondition(() -> first.readiness() == 200, "readiness to come back");
+    try (var probe = io.piddm.probe.ServiceProbe.over(first.channel())) {
+      assertThat(probe.health("piddm.v1.RegistryService", Duration.ofSeconds(5)))
+          .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    }
     assertThat(first.reader().getVersion(get).getManifest().getVersion()).isEqualTo(1);
     assertThat(first.upload("outage", "model.onnx", RegistryIT.bytes(10, 5), 0.01))
         .extracting(r -> r.getManifest().getVersion())
