@@ -80,7 +80,7 @@ public class RegistryRuntime {
             meters);
     try {
       store.ensureBucket();
-      registry.cleanUp();
+      registry.cleanUp(embedded != null);
     } catch (StoreUnavailableException e) {
       LOG.warnf("object store not reachable at start (%s); readiness stays DOWN until it is", e);
     }

@@ -378,6 +378,25 @@ class RegistryIT {
             good.toBuilder().setFiles(0, good.getFiles(0).toBuilder().setName("a/b")).build(),
             Status.Code.INVALID_ARGUMENT),
         call(
+            "chunk over 4 MiB",
+            n -> {
+              byte[] big = bytes(4 * 1024 * 1024 + 1, 6);
+              try {
+                n.createVersion(
+                    n.asyncWriter(),
+                    List.of(
+                            RegistryNode.header(
+                                "bad", RegistryNode.manifestFor("model.onnx", big, 0.1)),
+                            RegistryNode.chunk("model.onnx", 0, big, 0, big.length))
+                        .iterator());
+              } catch (RuntimeException e) {
+                throw e;
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            Status.Code.RESOURCE_EXHAUSTED),
+        call(
             "no header",
             n -> {
               try {

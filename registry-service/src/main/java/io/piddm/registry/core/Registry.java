@@ -217,8 +217,12 @@ public final class Registry {
     }
   }
 
-  /** Empties the local staging folder and removes abandoned uploads from the bucket. */
-  public void cleanUp() {
+  /**
+   * Empties the local staging folder and removes abandoned uploads from the bucket: claims without
+   * a manifest older than the claim TTL, or all of them when {@code exclusive} (this process is the
+   * only writer, as with the embedded store, so every claim found at start belongs to a dead run).
+   */
+  public void cleanUp(boolean exclusive) {
     try {
       if (Files.isDirectory(staging)) {
         try (Stream<Path> files = Files.list(staging)) {
@@ -234,7 +238,12 @@ public final class Registry {
       for (String folder : store.listFolders(Layout.versions(model))) {
         long version = Layout.versionOf(model, folder);
         if (version > 0 && store.exists(Layout.claim(model, version))) {
-          reclaimIfStale(model, version);
+          if (exclusive && !store.exists(Layout.manifest(model, version))) {
+            LOG.infof("removing the interrupted upload of %s version %d", model, version);
+            store.deleteAll(Layout.version(model, version));
+          } else {
+            reclaimIfStale(model, version);
+          }
         }
       }
     }

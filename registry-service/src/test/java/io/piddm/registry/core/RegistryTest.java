@@ -133,6 +133,21 @@ class RegistryTest {
   }
 
   @Test
+  void anUploadInterruptedDuringItsCommitIsRemovedAtStartWithoutLeavingAGap() throws Exception {
+    create("m", new byte[] {1}, 0.1);
+    // what a process killed between its claim and its manifest leaves behind
+    store.putIfAbsent(Layout.claim("m", 2), new byte[] {1});
+    store.put(Layout.file("m", 2, "model.onnx"), new byte[] {9, 9});
+    registry.cleanUp(false);
+    assertThat(store.exists(Layout.claim("m", 2)))
+        .as("a recent claim may be a live upload")
+        .isTrue();
+    registry.cleanUp(true);
+    assertThat(store.list(Layout.version("m", 2))).isEmpty();
+    assertThat(create("m", new byte[] {2}, 0.1).getVersion()).isEqualTo(2);
+  }
+
+  @Test
   void aShaMismatchIsRejectedAndNothingIsWritten() throws Exception {
     Upload upload =
         registry.begin(
