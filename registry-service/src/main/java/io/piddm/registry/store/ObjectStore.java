@@ -34,8 +34,12 @@ import okhttp3.OkHttpClient;
  */
 public final class ObjectStore implements AutoCloseable {
 
-  /** Objects up to this size go up in one PUT (S3Proxy's single-part limit is far above it). */
-  private static final long MAX_SINGLE_PART = 5L * 1024 * 1024 * 1024;
+  /**
+   * Files up to this size go up in one PUT; larger ones in parts of this size. S3Proxy reads a
+   * signed (AWS V4, non-chunked) request body whole to check its hash and refuses those over 128
+   * MiB, so parts stay well below that.
+   */
+  private static final long MAX_SINGLE_PART = 64L * 1024 * 1024;
 
   private static final long MIN_PART = 5L * 1024 * 1024;
 
@@ -125,7 +129,7 @@ public final class ObjectStore implements AutoCloseable {
     call(
         () -> {
           long size = Files.size(file);
-          long part = Math.max(MIN_PART, Math.min(MAX_SINGLE_PART, size));
+          long part = size <= MAX_SINGLE_PART ? Math.max(MIN_PART, size) : MAX_SINGLE_PART;
           client.uploadObject(
               UploadObjectArgs.builder()
                   .bucket(bucket)

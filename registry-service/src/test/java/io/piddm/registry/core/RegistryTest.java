@@ -148,6 +148,57 @@ class RegistryTest {
   }
 
   @Test
+  void aFileOverTheStoresSinglePutLimitGoesUpInPartsAndComesBackWhole() throws Exception {
+    int chunk = 4 * 1024 * 1024;
+    int chunks = 40; // 160 MiB: over S3Proxy's 128 MiB limit for one signed PUT
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    java.util.Random random = new java.util.Random(5);
+    byte[] buffer = new byte[chunk];
+    for (int i = 0; i < chunks; i++) {
+      random.nextBytes(buffer);
+      digest.update(buffer);
+    }
+    long size = (long) chunk * chunks;
+    Upload upload =
+        registry.begin(
+            CreateVersionHeader.newBuilder()
+                .setModelName("large")
+                .setManifest(
+                    ModelManifest.newBuilder()
+                        .addFiles(
+                            FileEntry.newBuilder()
+                                .setName("model.onnx")
+                                .setSizeBytes(size)
+                                .setSha256(HexFormat.of().formatHex(digest.digest()))))
+                .build());
+    random = new java.util.Random(5);
+    for (int i = 0; i < chunks; i++) {
+      random.nextBytes(buffer);
+      upload.accept(
+          FileChunk.newBuilder()
+              .setFileName("model.onnx")
+              .setOffset((long) i * chunk)
+              .setData(ByteString.copyFrom(buffer))
+              .build());
+    }
+    ModelManifest manifest = registry.commit(upload, "t").getManifest();
+    var file =
+        registry.openFile(
+            VersionSelector.newBuilder().setModelName("large").setVersion(1).build(), "model.onnx");
+    MessageDigest back = MessageDigest.getInstance("SHA-256");
+    long read = 0;
+    try (var in = file.data()) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        back.update(buffer, 0, n);
+        read += n;
+      }
+    }
+    assertThat(read).isEqualTo(size);
+    assertThat(HexFormat.of().formatHex(back.digest())).isEqualTo(manifest.getFiles(0).getSha256());
+  }
+
+  @Test
   void aShaMismatchIsRejectedAndNothingIsWritten() throws Exception {
     Upload upload =
         registry.begin(
