@@ -85,7 +85,16 @@ class RegistryIT {
   @Test
   void aFiftyMegabyteArtifactMakesTheRoundTrip() throws Exception {
     byte[] data = bytes(50 * 1024 * 1024, 7);
-    CreateVersionResponse created = node.upload("big", "model.onnx", data, 0.02);
+    int largestChunk = 4 * 1024 * 1024; // the contract's limit is inclusive
+    CreateVersionResponse created =
+        node.createVersion(
+            node.asyncWriter(),
+            RegistryNode.messages(
+                "big",
+                "model.onnx",
+                data,
+                RegistryNode.manifestFor("model.onnx", data, 0.02),
+                largestChunk));
     assertThat(created.getManifest().getVersion()).isEqualTo(1);
     assertThat(created.getManifest().getCreatedAt().getSeconds()).isPositive();
     byte[] back = node.download("big", 1, "model.onnx");

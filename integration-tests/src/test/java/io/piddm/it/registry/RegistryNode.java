@@ -202,6 +202,12 @@ final class RegistryNode implements AutoCloseable {
 
   static Iterator<CreateVersionRequest> messages(
       String model, String file, byte[] data, ModelManifest manifest) {
+    return messages(model, file, data, manifest, CHUNK);
+  }
+
+  /** The header, then {@code data} in chunks of {@code chunkSize} bytes. */
+  static Iterator<CreateVersionRequest> messages(
+      String model, String file, byte[] data, ModelManifest manifest, int chunkSize) {
     return new Iterator<>() {
       private long offset = -1;
 
@@ -219,7 +225,7 @@ final class RegistryNode implements AutoCloseable {
           }
           return header(model, manifest);
         }
-        int n = (int) Math.min(CHUNK, data.length - offset);
+        int n = (int) Math.min(chunkSize, data.length - offset);
         CreateVersionRequest chunk = chunk(file, offset, data, (int) offset, n);
         offset += n;
         return chunk;
