@@ -235,7 +235,8 @@ class RegistryIT {
   }
 
   @Test
-  void watchSendsTheCurrentStateThenChangesAndResumesFromSeenRevisions() throws Exception {
+  void watchSendsTheCurrentStateThenChangesAndResumesAfterARestartFromSeenRevisions()
+      throws Exception {
     node.upload("watched", "model.onnx", bytes(10, 21), 0.01);
     node.upload("watched", "model.onnx", bytes(10, 22), 0.01);
     setAlias("watched", "canary", 1, 0);
@@ -254,6 +255,7 @@ class RegistryIT {
     assertThat(change.getAlias().getRevision()).isEqualTo(2);
     watch.cancel("done", null);
 
+    node = node.restart(); // the client resumes against a new registry process
     BlockingQueue<AliasEvent> resumed = new LinkedBlockingQueue<>();
     var again =
         watch(
