@@ -70,7 +70,7 @@ public final class ObjectStore implements AutoCloseable {
     return bucket;
   }
 
-  /** Creates the bucket when it does not exist; true when the store answered. */
+  /** Creates the bucket when it does not exist. */
   public void ensureBucket() {
     call(
         () -> {
@@ -124,7 +124,7 @@ public final class ObjectStore implements AutoCloseable {
                 .etag());
   }
 
-  /** Uploads a local file in a single PUT, streaming it from disk. */
+  /** Uploads a local file from disk: one PUT up to 64 MiB, parts of 64 MiB above. */
   public void putFile(String key, Path file, String contentType) {
     call(
         () -> {
@@ -291,10 +291,8 @@ public final class ObjectStore implements AutoCloseable {
   }
 
   private static RuntimeException unavailable(Exception e) {
-    if (e instanceof RuntimeException runtime && !(e instanceof IllegalArgumentException)) {
-      if (runtime instanceof StoreUnavailableException) {
-        return runtime;
-      }
+    if (e instanceof StoreUnavailableException unavailable) {
+      return unavailable;
     }
     Throwable cause = e;
     if (e instanceof MinioException && e.getCause() != null) {
