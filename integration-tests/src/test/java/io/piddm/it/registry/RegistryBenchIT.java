@@ -37,18 +37,31 @@ class RegistryBenchIT {
       byte[] data = RegistryIT.bytes(SIZE, 42);
       node.upload("bench", "model.onnx", data, 0.01); // warm-up
       node.download("bench", 1, "model.onnx");
-      double[] up = new double[RUNS];
-      double[] down = new double[RUNS];
-      for (int i = 0; i < RUNS; i++) {
-        long start = System.nanoTime();
-        long version = node.upload("bench", "model.onnx", data, 0.01).getManifest().getVersion();
-        up[i] = mbPerSecond(System.nanoTime() - start);
-        start = System.nanoTime();
-        node.download("bench", version, "model.onnx");
-        down[i] = mbPerSecond(System.nanoTime() - start);
+      for (int chunk : new int[] {RegistryNode.CHUNK, 4 * RegistryNode.CHUNK}) {
+        double[] up = new double[RUNS];
+        double[] down = new double[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+          long start = System.nanoTime();
+          long version =
+              node.createVersion(
+                      node.asyncWriter(),
+                      RegistryNode.messages(
+                          "bench",
+                          "model.onnx",
+                          data,
+                          RegistryNode.manifestFor("model.onnx", data, 0.01),
+                          chunk))
+                  .getManifest()
+                  .getVersion();
+          up[i] = mbPerSecond(System.nanoTime() - start);
+          start = System.nanoTime();
+          node.download("bench", version, "model.onnx");
+          down[i] = mbPerSecond(System.nanoTime() - start);
+        }
+        String label = chunk / RegistryNode.CHUNK + " MiB chunks";
+        report.append(line("upload 50 MB, " + label + " (MB/s)", up));
+        report.append(line("download 50 MB, 1 MiB chunks, sha256 checked (MB/s)", down));
       }
-      report.append(line("upload 50 MB (MB/s)", up));
-      report.append(line("download 50 MB, sha256 checked (MB/s)", down));
 
       var writer = node.writer();
       var reader = node.reader();
