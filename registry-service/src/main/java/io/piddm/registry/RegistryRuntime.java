@@ -1,0 +1,147 @@
+package io.piddm.registry;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.piddm.registry.core.AliasWatchHub;
+import io.piddm.registry.core.Registry;
+import io.piddm.registry.store.EmbeddedS3;
+import io.piddm.registry.store.ObjectStore;
+import io.piddm.registry.store.StoreUnavailableException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts the object store (embedded S3Proxy unless an endpoint is configured), the registry logic
+ * and the alias watch poller when the application starts, and stops them when it stops.
+ */
+@ApplicationScoped
+public class RegistryRuntime {
+
+  private static final Logger LOG = Logger.getLogger(RegistryRuntime.class);
+
+  private final RegistryConfig config;
+  private final MeterRegistry meters;
+  private EmbeddedS3 embedded;
+  private ObjectStore store;
+  private Registry registry;
+  private AliasWatchHub hub;
+  private String token;
+
+  public RegistryRuntime(RegistryConfig config, MeterRegistry meters) {
+    this.config = config;
+    this.meters = meters;
+  }
+
+  void start(@Observes @Priority(1000) StartupEvent event) throws Exception {
+    Path data = Path.of(config.dataDir()).toAbsolutePath();
+    Files.createDirectories(data);
+    token = config.token().filter(t -> !t.isBlank()).orElseGet(() -> generatedToken(data));
+    RegistryConfig.S3 s3 = config.s3();
+    String endpoint;
+    String accessKey;
+    String secretKey;
+    if (s3.endpoint().filter(e -> !e.isBlank()).isPresent()) {
+      endpoint = s3.endpoint().get();
+      if (!endpoint.contains("://")) {
+        endpoint = (s3.tls() ? "https://" : "http://") + endpoint;
+      }
+      accessKey = s3.accessKey().orElse("");
+      secretKey = s3.secretKey().orElse("");
+      LOG.infof("registry storage: external S3 at %s, bucket %s", endpoint, s3.bucket());
+    } else {
+      accessKey = s3.accessKey().orElseGet(() -> random(10));
+      secretKey = s3.secretKey().orElseGet(() -> random(20));
+      embedded =
+          EmbeddedS3.start(
+              data.resolve("s3"), s3.embeddedHost(), s3.embeddedPort(), accessKey, secretKey);
+      endpoint = embedded.endpoint();
+      LOG.infof(
+          "registry storage: embedded S3 at %s over %s, bucket %s",
+          endpoint, data.resolve("s3"), s3.bucket());
+    }
+    store = new ObjectStore(endpoint, accessKey, secretKey, s3.bucket(), s3.timeout());
+    registry =
+        new Registry(
+            store,
+            data.resolve("staging"),
+            config.maxFileBytes(),
+            config.claimTtl(),
+            Clock.systemUTC(),
+            meters);
+    try {
+      store.ensureBucket();
+      registry.cleanUp(embedded != null);
+    } catch (StoreUnavailableException e) {
+      LOG.warnf("object store not reachable at start (%s); readiness stays DOWN until it is", e);
+    }
+    hub = new AliasWatchHub(registry, config.watchPollInterval());
+    hub.start();
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    if (hub != null) {
+      hub.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (Exception e) {
+        LOG.warn("embedded S3 did not stop cleanly", e);
+      }
+    }
+  }
+
+  public Registry registry() {
+    return registry;
+  }
+
+  public AliasWatchHub hub() {
+    return hub;
+  }
+
+  public ObjectStore store() {
+    return store;
+  }
+
+  public String token() {
+    return token;
+  }
+
+  public boolean openReads() {
+    return config.openReads();
+  }
+
+  private static String generatedToken(Path data) {
+    Path file = data.resolve("token");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      String token = random(24);
+      Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
+      LOG.infof("no piddm.registry.token configured: generated one into %s", file);
+      return token;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot keep the generated token in " + file, e);
+    }
+  }
+
+  private static String random(int bytes) {
+    byte[] raw = new byte[bytes];
+    new SecureRandom().nextBytes(raw);
+    return HexFormat.of().formatHex(raw);
+  }
+}

@@ -1,0 +1,377 @@
+package io.piddm.registry.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.piddm.proto.v1.AliasPolicy;
+import io.piddm.proto.v1.Comparison;
+import io.piddm.proto.v1.CreateVersionHeader;
+import io.piddm.proto.v1.FileChunk;
+import io.piddm.proto.v1.FileEntry;
+import io.piddm.proto.v1.GateRule;
+import io.piddm.proto.v1.GetAliasHistoryRequest;
+import io.piddm.proto.v1.ListVersionsRequest;
+import io.piddm.proto.v1.MetricBound;
+import io.piddm.proto.v1.ModelManifest;
+import io.piddm.proto.v1.PreviouslyOnAlias;
+import io.piddm.proto.v1.RollbackAliasRequest;
+import io.piddm.proto.v1.SetAliasRequest;
+import io.piddm.proto.v1.VersionSelector;
+import io.piddm.registry.store.EmbeddedS3;
+import io.piddm.registry.store.ObjectStore;
+import io.piddm.registry.store.PreconditionFailedException;
+import io.piddm.registry.store.StoreUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The registry's logic over a real S3 server (S3Proxy on a temporary folder), without Quarkus. */
+class RegistryTest {
+
+  @TempDir Path dir;
+  private EmbeddedS3 s3;
+  private ObjectStore store;
+  private Registry registry;
+
+  @BeforeEach
+  void start() throws Exception {
+    s3 = EmbeddedS3.start(dir.resolve("s3"), "127.0.0.1", 0, "access", "secret-secret");
+    store =
+        new ObjectStore(s3.endpoint(), "access", "secret-secret", "test", Duration.ofSeconds(2));
+    store.ensureBucket();
+    registry =
+        new Registry(
+            store,
+            dir.resolve("staging"),
+            1 << 30,
+            Duration.ofMinutes(10),
+            Clock.systemUTC(),
+            new SimpleMeterRegistry());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    store.close();
+    s3.close();
+  }
+
+  static String sha256(byte[] data) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  ModelManifest create(String model, byte[] data, double pdeError) throws Exception {
+    Upload upload =
+        registry.begin(
+            CreateVersionHeader.newBuilder()
+                .setModelName(model)
+                .setManifest(
+                    ModelManifest.newBuilder()
+                        .putMetrics("pde_error", pdeError)
+                        .addFiles(
+                            FileEntry.newBuilder()
+                                .setName("model.onnx")
+                                .setSizeBytes(data.length)
+                                .setSha256(sha256(data))))
+                .build());
+    upload.accept(
+        FileChunk.newBuilder()
+            .setFileName("model.onnx")
+            .setData(ByteString.copyFrom(data))
+            .build());
+    return registry.commit(upload, "tester").getManifest();
+  }
+
+  @Test
+  void conditionalWritesAreHonouredByTheStore() throws Exception {
+    String etag = store.putIfAbsent("k", "a".getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> store.putIfAbsent("k", new byte[1]))
+        .isInstanceOf(PreconditionFailedException.class);
+    String next = store.putIfMatch("k", "b".getBytes(StandardCharsets.UTF_8), etag);
+    assertThatThrownBy(() -> store.putIfMatch("k", new byte[1], etag))
+        .isInstanceOf(PreconditionFailedException.class);
+    assertThat(store.get("k").orElseThrow().etag()).isEqualTo(next);
+  }
+
+  @Test
+  void versionsAreNumberedWithoutGapsUnderConcurrentUploads() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    List<Future<ModelManifest>> futures = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      byte[] data = ("model " + i).getBytes(StandardCharsets.UTF_8);
+      futures.add(pool.submit(() -> create("m", data, 0.1)));
+    }
+    List<Long> versions = new ArrayList<>();
+    for (Future<ModelManifest> future : futures) {
+      versions.add(future.get().getVersion());
+    }
+    pool.shutdown();
+    assertThat(versions).containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
+    assertThat(
+            registry
+                .listVersions(
+                    ListVersionsRequest.newBuilder().setModelName("m").setPageSize(5).build())
+                .getVersionsList())
+        .extracting(ModelManifest::getVersion)
+        .containsExactly(8L, 7L, 6L, 5L, 4L);
+  }
+
+  @Test
+  void anUploadInterruptedDuringItsCommitIsRemovedAtStartWithoutLeavingAGap() throws Exception {
+    create("m", new byte[] {1}, 0.1);
+    // what a process killed between its claim and its manifest leaves behind
+    store.putIfAbsent(Layout.claim("m", 2), new byte[] {1});
+    store.put(Layout.file("m", 2, "model.onnx"), new byte[] {9, 9});
+    registry.cleanUp(false);
+    assertThat(store.exists(Layout.claim("m", 2)))
+        .as("a recent claim may be a live upload")
+        .isTrue();
+    registry.cleanUp(true);
+    assertThat(store.list(Layout.version("m", 2))).isEmpty();
+    assertThat(create("m", new byte[] {2}, 0.1).getVersion()).isEqualTo(2);
+  }
+
+  @Test
+  void aFileOverTheStoresSinglePutLimitGoesUpInPartsAndComesBackWhole() throws Exception {
+    int chunk = 4 * 1024 * 1024;
+    int chunks = 40; // 160 MiB: over S3Proxy's 128 MiB limit for one signed PUT
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    java.util.Random random = new java.util.Random(5);
+    byte[] buffer = new byte[chunk];
+    for (int i = 0; i < chunks; i++) {
+      random.nextBytes(buffer);
+      digest.update(buffer);
+    }
+    long size = (long) chunk * chunks;
+    Upload upload =
+        registry.begin(
+            CreateVersionHeader.newBuilder()
+                .setModelName("large")
+                .setManifest(
+                    ModelManifest.newBuilder()
+                        .addFiles(
+                            FileEntry.newBuilder()
+                                .setName("model.onnx")
+                                .setSizeBytes(size)
+                                .setSha256(HexFormat.of().formatHex(digest.digest()))))
+                .build());
+    random = new java.util.Random(5);
+    for (int i = 0; i < chunks; i++) {
+      random.nextBytes(buffer);
+      upload.accept(
+          FileChunk.newBuilder()
+              .setFileName("model.onnx")
+              .setOffset((long) i * chunk)
+              .setData(ByteString.copyFrom(buffer))
+              .build());
+    }
+    ModelManifest manifest = registry.commit(upload, "t").getManifest();
+    var file =
+        registry.openFile(
+            VersionSelector.newBuilder().setModelName("large").setVersion(1).build(), "model.onnx");
+    MessageDigest back = MessageDigest.getInstance("SHA-256");
+    long read = 0;
+    try (var in = file.data()) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        back.update(buffer, 0, n);
+        read += n;
+      }
+    }
+    assertThat(read).isEqualTo(size);
+    assertThat(HexFormat.of().formatHex(back.digest())).isEqualTo(manifest.getFiles(0).getSha256());
+  }
+
+  @Test
+  void aShaMismatchIsRejectedAndNothingIsWritten() throws Exception {
+    Upload upload =
+        registry.begin(
+            CreateVersionHeader.newBuilder()
+                .setModelName("m")
+                .setManifest(
+                    ModelManifest.newBuilder()
+                        .addFiles(
+                            FileEntry.newBuilder()
+                                .setName("model.onnx")
+                                .setSizeBytes(3)
+                                .setSha256(sha256(new byte[] {1, 2, 4}))))
+                .build());
+    upload.accept(
+        FileChunk.newBuilder()
+            .setFileName("model.onnx")
+            .setData(ByteString.copyFrom(new byte[] {1, 2, 3}))
+            .build());
+    assertThatThrownBy(() -> registry.commit(upload, "t"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription()).contains("model.onnx").contains("sha256");
+            });
+    assertThat(store.list("models/")).isEmpty();
+    assertThat(dir.resolve("staging").toFile().list()).isEmpty();
+  }
+
+  @Test
+  void sixteenRacingSetAliasCallsHaveExactlyOneWinner() throws Exception {
+    create("m", new byte[] {1}, 0.1);
+    create("m", new byte[] {2}, 0.1);
+    registry.setAlias(req("m", "prod", 1, 0), "t");
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Callable<Boolean>> calls = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      calls.add(
+          () -> {
+            try {
+              registry.setAlias(req("m", "prod", 2, 1), "racer");
+              return true;
+            } catch (StatusRuntimeException e) {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+              return false;
+            }
+          });
+    }
+    long winners = 0;
+    for (Future<Boolean> f : pool.invokeAll(calls)) {
+      winners += f.get() ? 1 : 0;
+    }
+    pool.shutdown();
+    assertThat(winners).isEqualTo(1);
+    var alias = registry.getAlias("m", "prod").getAlias();
+    assertThat(alias.getRevision()).isEqualTo(2);
+    assertThat(alias.getVersion()).isEqualTo(2);
+    assertThat(
+            registry
+                .history(
+                    GetAliasHistoryRequest.newBuilder().setModelName("m").setAlias("prod").build())
+                .getMovesList())
+        .extracting(m -> m.getRevision())
+        .containsExactly(2L, 1L);
+  }
+
+  @Test
+  void gatesBlockAndRollbackRestores() throws Exception {
+    create("m", new byte[] {1}, 0.5);
+    create("m", new byte[] {2}, 0.01);
+    registry.setPolicy(
+        AliasPolicy.newBuilder()
+            .setModelName("m")
+            .setAlias("production")
+            .addRules(
+                GateRule.newBuilder()
+                    .setMetricBound(
+                        MetricBound.newBuilder()
+                            .setMetric("pde_error")
+                            .setComparison(Comparison.COMPARISON_LESS_OR_EQUAL)
+                            .setThreshold(0.1)))
+            .addRules(
+                GateRule.newBuilder()
+                    .setPreviouslyOnAlias(PreviouslyOnAlias.newBuilder().setAlias("staging")))
+            .build());
+    assertThatThrownBy(() -> registry.setAlias(req("m", "production", 1, 0), "t"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains("pde_error");
+            });
+    assertThatThrownBy(() -> registry.setAlias(req("m", "production", 2, 0), "t"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains("previously_on_alias"));
+    registry.setAlias(req("m", "staging", 1, 0), "t");
+    registry.setAlias(req("m", "staging", 2, 1), "t");
+    registry.setAlias(req("m", "production", 2, 0), "t");
+    var rolled =
+        registry.rollback(
+            RollbackAliasRequest.newBuilder().setModelName("m").setAlias("staging").build(), "t");
+    assertThat(rolled.getVersion()).isEqualTo(1);
+    assertThat(rolled.getRevision()).isEqualTo(3);
+    assertThat(
+            registry
+                .getVersion(
+                    VersionSelector.newBuilder().setModelName("m").setAlias("staging").build())
+                .getVersion())
+        .isEqualTo(1);
+    assertThatThrownBy(
+            () ->
+                registry.rollback(
+                    RollbackAliasRequest.newBuilder()
+                        .setModelName("m")
+                        .setAlias("production")
+                        .build(),
+                    "t"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+  }
+
+  @Test
+  void aMoverThatDiedAfterItsHistoryEntryIsCompletedByTheNextReader() throws Exception {
+    create("m", new byte[] {1}, 0.1);
+    create("m", new byte[] {2}, 0.1);
+    registry.setAlias(req("m", "prod", 1, 0), "t");
+    // what a mover leaves when it dies between the history entry and the alias record
+    var entry =
+        io.piddm.proto.v1.AliasMove.newBuilder()
+            .setModelName("m")
+            .setAlias("prod")
+            .setFromVersion(1)
+            .setToVersion(2)
+            .setRevision(2)
+            .setActor("ghost")
+            .build();
+    store.putIfAbsent(Layout.historyEntry("m", "prod", 2), Json.write(entry));
+    var alias = registry.getAlias("m", "prod").getAlias();
+    assertThat(alias.getRevision()).isEqualTo(2);
+    assertThat(alias.getVersion()).isEqualTo(2);
+    assertThat(alias.getUpdatedBy()).isEqualTo("ghost");
+  }
+
+  @Test
+  void anOutageIsUnavailableAndHealsWhenTheStoreReturns() throws Exception {
+    create("m", new byte[] {1}, 0.1);
+    int port = s3.port();
+    s3.close();
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () ->
+                registry.getVersion(
+                    VersionSelector.newBuilder().setModelName("m").setVersion(1).build()))
+        .isInstanceOf(StoreUnavailableException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(store.ping()).isFalse();
+    s3 = EmbeddedS3.start(dir.resolve("s3"), "127.0.0.1", port, "access", "secret-secret");
+    assertThat(store.ping()).isTrue();
+    assertThat(
+            registry
+                .getVersion(VersionSelector.newBuilder().setModelName("m").setVersion(1).build())
+                .getVersion())
+        .isEqualTo(1);
+  }
+
+  private static SetAliasRequest req(String model, String alias, long version, long expected) {
+    return SetAliasRequest.newBuilder()
+        .setModelName(model)
+        .setAlias(alias)
+        .setVersion(version)
+        .setExpectedRevision(expected)
+        .build();
+  }
+}
