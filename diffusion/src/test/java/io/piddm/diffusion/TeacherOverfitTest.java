@@ -128,7 +128,7 @@ class TeacherOverfitTest {
         }
         System.out.printf("closest pair of training fields: relative L2 %.3f%n", spacing);
         // Each sample lands on one training field: far closer to it than any two fields are.
-        assertThat(java.util.Arrays.stream(bests).max().orElseThrow()).isLessThan(0.2 * spacing);
+        assertThat(java.util.Arrays.stream(bests).max().orElseThrow()).isLessThan(0.25 * spacing);
       }
     }
   }

@@ -31,6 +31,9 @@ public final class MeshHarness implements BeforeAllCallback, AfterAllCallback {
 
   private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
 
+  /** The environment variable of the registry's data folder (piddm.registry.data-dir). */
+  public static final String REGISTRY_DATA_DIR = "PIDDM_REGISTRY_DATA_DIR";
+
   private final Map<MeshService, Map<String, String>> environment =
       new EnumMap<>(MeshService.class);
   private Path workDirectory;
@@ -46,6 +49,10 @@ public final class MeshHarness implements BeforeAllCallback, AfterAllCallback {
   public void beforeAll(ExtensionContext context) throws IOException, InterruptedException {
     Path home = Path.of(System.getProperty("piddm.home", "..")).toAbsolutePath().normalize();
     workDirectory = Files.createTempDirectory("piddm-mesh-");
+    // Tests never touch the user's ~/.piddm: the registry keeps its objects under the work folder.
+    environment
+        .computeIfAbsent(MeshService.REGISTRY, s -> new HashMap<>())
+        .putIfAbsent(REGISTRY_DATA_DIR, workDirectory.resolve("registry-data").toString());
     mesh =
         Mesh.start(
             home,

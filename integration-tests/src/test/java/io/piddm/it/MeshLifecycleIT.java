@@ -23,8 +23,9 @@ class MeshLifecycleIT {
       Path.of(System.getProperty("piddm.home", "..")).toAbsolutePath().normalize();
 
   @Test
-  void closingTheMeshEndsEveryProcess(@TempDir Path logs) throws Exception {
-    Mesh mesh = Mesh.start(HOME, FreePorts.meshEndpoints(), logs, Map.of(), Duration.ofMinutes(3));
+  void closingTheMeshEndsEveryProcess(@TempDir Path logs, @TempDir Path data) throws Exception {
+    Mesh mesh =
+        Mesh.start(HOME, FreePorts.meshEndpoints(), logs, registryIn(data), Duration.ofMinutes(3));
     List<ServiceProcess> processes = mesh.processes();
     assertThat(processes).allSatisfy(p -> assertThat(p.isAlive()).isTrue());
 
@@ -37,12 +38,14 @@ class MeshLifecycleIT {
   }
 
   @Test
-  void aServiceThatCannotStartFailsTheStartAndStopsTheOthers(@TempDir Path logs) throws Exception {
+  void aServiceThatCannotStartFailsTheStartAndStopsTheOthers(@TempDir Path logs, @TempDir Path data)
+      throws Exception {
     Map<MeshService, ServiceEndpoint> endpoints = FreePorts.meshEndpoints();
     ServiceEndpoint sampler = endpoints.get(MeshService.SAMPLER);
     // The test holds the sampler's gRPC port, so the sampler cannot bind it and exits at boot.
     try (var held = new java.net.ServerSocket(sampler.grpcPort())) {
-      assertThatThrownBy(() -> Mesh.start(HOME, endpoints, logs, Map.of(), Duration.ofMinutes(3)))
+      assertThatThrownBy(
+              () -> Mesh.start(HOME, endpoints, logs, registryIn(data), Duration.ofMinutes(3)))
           .isInstanceOf(IOException.class)
           .hasMessageContaining("sampler-service exited while starting");
     }
@@ -55,6 +58,11 @@ class MeshLifecycleIT {
     try (var files = Files.list(logs)) {
       assertThat(files).hasSize(3);
     }
+  }
+
+  /** The registry's data folder inside the test's temporary folder, not the user's home. */
+  private static Map<MeshService, Map<String, String>> registryIn(Path dir) {
+    return Map.of(MeshService.REGISTRY, Map.of(MeshHarness.REGISTRY_DATA_DIR, dir.toString()));
   }
 
   private static boolean isFree(int port) {
