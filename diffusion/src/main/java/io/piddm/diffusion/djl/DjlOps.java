@@ -1,11 +1,13 @@
 package io.piddm.diffusion.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
 import io.piddm.diffusion.net.Ops;
 
 /** {@link Ops} on DJL NDArrays: what training and DJL inference run. */
@@ -32,12 +34,25 @@ public final class DjlOps implements Ops<NDArray> {
 
   @Override
   public NDArray groupNorm(NDArray x, int groups, NDArray gamma, NDArray beta) {
+    // Group statistics by PyTorch's native batch norm over [1, N·G, rest]: each group becomes a
+    // "channel" normalised over its own elements (biased variance, as GroupNorm), one fused op.
     Shape shape = x.getShape();
-    NDArray grouped = x.reshape(shape.get(0), groups, -1);
-    NDArray mean = grouped.mean(new int[] {2}, true);
-    NDArray centred = grouped.sub(mean);
-    NDArray variance = centred.square().mean(new int[] {2}, true);
-    NDArray normalised = centred.div(variance.add(NORM_EPS).sqrt()).reshape(shape);
+    long rows = shape.get(0) * groups;
+    NDManager manager = x.getManager();
+    NDArray grouped = x.reshape(1, rows, -1);
+    NDArray normalised =
+        BatchNorm.batchNorm(
+                grouped,
+                manager.zeros(new Shape(rows)),
+                manager.ones(new Shape(rows)),
+                manager.ones(new Shape(rows)),
+                manager.zeros(new Shape(rows)),
+                1,
+                0f,
+                (float) NORM_EPS,
+                true)
+            .singletonOrThrow()
+            .reshape(shape);
     // Operations on x first: results belong to x's manager, never to the parameters'.
     return normalised.mul(gamma).add(beta);
   }

@@ -38,12 +38,12 @@ public record UNetSpec(
 
   /** About 0.5 M parameters, 2 levels: the 32² preset. */
   public static UNetSpec preset32(int channels) {
-    return new UNetSpec(channels, List.of(24, 48), 2, 8, 96);
+    return new UNetSpec(channels, List.of(16, 32, 64), 1, 8, 64);
   }
 
   /** About 2 M parameters, 3 levels: the 64² preset. */
   public static UNetSpec preset64(int channels) {
-    return new UNetSpec(channels, List.of(24, 48, 96), 2, 8, 96);
+    return new UNetSpec(channels, List.of(16, 32, 64, 128), 1, 8, 64);
   }
 
   /** A small net for tests. */
