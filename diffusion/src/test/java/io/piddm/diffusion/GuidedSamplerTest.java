@@ -22,16 +22,6 @@ import org.junit.jupiter.api.Test;
 /** Observation guidance pulls samples toward what is observed; residual guidance lowers R. */
 class GuidedSamplerTest {
 
-  private static double relativeError(float[] a, float[] b, int from, int to) {
-    double num = 0;
-    double den = 0;
-    for (int k = from; k < to; k++) {
-      num += (a[k] - b[k]) * (a[k] - b[k]);
-      den += b[k] * b[k];
-    }
-    return Math.sqrt(num / den);
-  }
-
   @Test
   void guidanceMovesSamplesTowardTheObservations() throws Exception {
     int size = TeacherOverfitTest.SIZE;
@@ -67,8 +57,8 @@ class GuidedSamplerTest {
               new Grid(size),
               new GuidedSampler.Settings(18, zeta, 0));
       float[] steered = guided.sample(trainer.ema()::get, noise, observed, mask).toFloatArray();
-      double before = relativeError(plain, target, 0, plane);
-      double after = relativeError(steered, target, 0, plane);
+      double before = TeacherOverfitTest.relativeL2(plain, 0, target, 0, plane);
+      double after = TeacherOverfitTest.relativeL2(steered, 0, target, 0, plane);
       System.out.printf(
           "observed channel: relative L2 %.3f unguided, %.3f guided (zeta %.1f)%n",
           before, after, zeta);

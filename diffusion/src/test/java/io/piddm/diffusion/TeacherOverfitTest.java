@@ -66,6 +66,18 @@ class TeacherOverfitTest {
     return data;
   }
 
+  /** ‖x − y‖ / ‖y‖ over {@code length} values starting at the given offsets. */
+  static double relativeL2(float[] x, int xOffset, float[] y, int yOffset, int length) {
+    double num = 0;
+    double den = 0;
+    for (int k = 0; k < length; k++) {
+      double d = x[xOffset + k] - y[yOffset + k];
+      num += d * d;
+      den += (double) y[yOffset + k] * y[yOffset + k];
+    }
+    return Math.sqrt(num / den);
+  }
+
   @Test
   void theSamplerReproducesTheFieldsItOverfits() throws Exception {
     float[] data = trainingSet();
@@ -101,14 +113,7 @@ class TeacherOverfitTest {
         for (int s = 0; s < samples; s++) {
           double best = Double.POSITIVE_INFINITY;
           for (int n = 0; n < COUNT; n++) {
-            double num = 0;
-            double den = 0;
-            for (int k = 0; k < length; k++) {
-              double d = generated[s * length + k] - data[n * length + k];
-              num += d * d;
-              den += data[n * length + k] * data[n * length + k];
-            }
-            best = Math.min(best, Math.sqrt(num / den));
+            best = Math.min(best, relativeL2(generated, s * length, data, n * length, length));
           }
           System.out.printf("sample %d: nearest training field at relative L2 %.3f%n", s, best);
           bests[s] = best;
@@ -116,14 +121,7 @@ class TeacherOverfitTest {
         double spacing = Double.POSITIVE_INFINITY;
         for (int a = 0; a < COUNT; a++) {
           for (int b = a + 1; b < COUNT; b++) {
-            double num = 0;
-            double den = 0;
-            for (int k = 0; k < length; k++) {
-              double d = data[a * length + k] - data[b * length + k];
-              num += d * d;
-              den += data[b * length + k] * data[b * length + k];
-            }
-            spacing = Math.min(spacing, Math.sqrt(num / den));
+            spacing = Math.min(spacing, relativeL2(data, a * length, data, b * length, length));
           }
         }
         System.out.printf("closest pair of training fields: relative L2 %.3f%n", spacing);
