@@ -63,6 +63,36 @@ class GuidedSamplerTest {
           "observed channel: relative L2 %.3f unguided, %.3f guided (zeta %.1f)%n",
           before, after, zeta);
       assertThat(after).isLessThan(0.5 * before);
+
+      // Residual guidance alone lowers the consistent residual of the sample (physical units).
+      var set = TeacherOverfitTest.trainingSetWithNormalization();
+      var spec = ResidualSpecs.consistent(Pde.POISSON);
+      double zetaPde = Double.parseDouble(System.getProperty("guidance.zetaPde", "1e-3"));
+      GuidedSampler physics =
+          new GuidedSampler(
+              edm,
+              set.normalization(),
+              spec,
+              new Grid(size),
+              new GuidedSampler.Settings(18, 0, zetaPde));
+      NDArray unguided = manager.create(plain, new Shape(1, 2, size, size));
+      NDArray pdeGuided = physics.sample(trainer.ema()::get, noise, observed, mask);
+      double residualBefore = pdeError(spec, size, set.normalization().toPhysical(unguided));
+      double residualAfter = pdeError(spec, size, set.normalization().toPhysical(pdeGuided));
+      System.out.printf(
+          "consistent residual: %.3e unguided, %.3e with residual guidance (zeta %.1e)%n",
+          residualBefore, residualAfter, zetaPde);
+      assertThat(residualAfter).isLessThan(0.5 * residualBefore);
     }
+  }
+
+  private static double pdeError(
+      io.piddm.physics.residual.ResidualSpec spec, int size, NDArray physical) {
+    float[] v = physical.toFloatArray();
+    return io.piddm.physics.metrics.PdeError.of(
+            spec,
+            new Grid(size),
+            io.piddm.diffusion.eval.SampleEvaluation.fields(v, 1, 2, size).get(0))
+        .absolute();
   }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.HeunSampler;
+import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.diffusion.train.TeacherTrainer;
@@ -28,8 +29,17 @@ class TeacherOverfitTest {
   static final int SIZE = 16;
   static final int COUNT = 8;
 
-  /** 8 Poisson fields at 16², each channel scaled to unit std over the set. */
+  /** 8 Poisson fields at 16², each channel scaled to std 0.5 over the set. */
   static float[] trainingSet() {
+    return trainingSetWithNormalization().data();
+  }
+
+  /** Normalised training fields and the normalisation that maps them back to physical units. */
+  record TrainingSet(float[] data, Normalization normalization) {}
+
+  static TrainingSet trainingSetWithNormalization() {
+    double[] means = new double[2];
+    double[] stds = new double[2];
     EllipticGenerator generator = EllipticGenerator.standard(Pde.POISSON, new Grid(SIZE));
     int length = 2 * SIZE * SIZE;
     float[] data = new float[COUNT * length];
@@ -56,6 +66,8 @@ class TeacherOverfitTest {
       }
       double mean = sum / m;
       double std = Math.sqrt(sq / m - mean * mean);
+      means[c] = mean;
+      stds[c] = 2 * std; // network value = 0.5 (x − mean) / std
       for (int n = 0; n < COUNT; n++) {
         for (int k = 0; k < SIZE * SIZE; k++) {
           int i = n * length + c * SIZE * SIZE + k;
@@ -63,7 +75,7 @@ class TeacherOverfitTest {
         }
       }
     }
-    return data;
+    return new TrainingSet(data, new Normalization(java.util.List.of("a", "u"), means, stds));
   }
 
   /** ‖x − y‖ / ‖y‖ over {@code length} values starting at the given offsets. */
