@@ -92,10 +92,13 @@ public final class TeacherQualityRun {
       double seconds = (System.nanoTime() - start) / 1e9 / samples;
       List<List<Field>> teacher = SampleEvaluation.fields(physical, samples, channels, size);
       List<List<Field>> heldOut = SampleEvaluation.fields(reference, samples, channels, size);
+      int shown = Math.min(count, samples);
+      float[] solver =
+          NpyFile.read(out.resolve("train/fields.npy"), Integer.MAX_VALUE).asFloatArray();
       List<List<Field>> truth =
           SampleEvaluation.fields(
-              NpyFile.read(out.resolve("train/fields.npy"), Integer.MAX_VALUE).asFloatArray(),
-              Math.min(count, samples),
+              java.util.Arrays.copyOf(solver, shown * channels * size * size),
+              shown,
               channels,
               size);
       var truthReport =
