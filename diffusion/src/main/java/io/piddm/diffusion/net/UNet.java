@@ -89,11 +89,10 @@ public final class UNet {
   /** F(x, c_noise): x [N, C, S, S], cNoise [N]. */
   public <T> T forward(Ops<T> ops, Function<String, T> param, T x, T cNoise) {
     T emb = ops.fourierFeatures(cNoise, frequencies);
-    emb = ops.silu(ops.linear(emb, param.apply("emb.0.weight"), param.apply("emb.0.bias")));
-    emb = ops.linear(emb, param.apply("emb.1.weight"), param.apply("emb.1.bias"));
-    T embAct = ops.silu(emb);
+    emb = ops.silu(linear(ops, param, "emb.0", emb));
+    T embAct = ops.silu(linear(ops, param, "emb.1", emb));
 
-    T h = ops.conv2d(x, param.apply("in.weight"), param.apply("in.bias"), 1, 1);
+    T h = conv(ops, param, "in", x, 1, 1);
     Deque<T> skips = new ArrayDeque<>();
     skips.push(h);
     for (int level = 0; level < spec.levels(); level++) {
@@ -102,8 +101,7 @@ public final class UNet {
         skips.push(h);
       }
       if (level < spec.levels() - 1) {
-        String name = "down." + level + ".pool";
-        h = ops.conv2d(h, param.apply(name + ".weight"), param.apply(name + ".bias"), 2, 1);
+        h = conv(ops, param, "down." + level + ".pool", h, 2, 1);
         skips.push(h);
       }
     }
@@ -116,47 +114,37 @@ public final class UNet {
                 ops, param, "up." + level + "." + b, ops.concatChannels(h, skips.pop()), embAct);
       }
       if (level > 0) {
-        String name = "up." + level + ".upsample";
-        h =
-            ops.conv2d(
-                ops.upsample2(h), param.apply(name + ".weight"), param.apply(name + ".bias"), 1, 1);
+        h = conv(ops, param, "up." + level + ".upsample", ops.upsample2(h), 1, 1);
       }
     }
-    h =
-        ops.silu(
-            ops.groupNorm(
-                h, spec.normGroups(), param.apply("out.norm.gamma"), param.apply("out.norm.beta")));
-    h = ops.conv2d(h, param.apply("out.weight"), param.apply("out.bias"), 1, 1);
+    h = conv(ops, param, "out", normSilu(ops, param, "out.norm", h), 1, 1);
     return ops.sliceChannels(h, 0, spec.channels());
   }
 
   private <T> T resBlock(Ops<T> ops, Function<String, T> param, String name, T x, T embAct) {
-    T h =
-        ops.silu(
-            ops.groupNorm(
-                x,
-                spec.normGroups(),
-                param.apply(name + ".norm0.gamma"),
-                param.apply(name + ".norm0.beta")));
-    h = ops.conv2d(h, param.apply(name + ".conv0.weight"), param.apply(name + ".conv0.bias"), 1, 1);
-    h =
-        ops.addPerChannel(
-            h,
-            ops.linear(embAct, param.apply(name + ".emb.weight"), param.apply(name + ".emb.bias")));
-    h =
-        ops.silu(
-            ops.groupNorm(
-                h,
-                spec.normGroups(),
-                param.apply(name + ".norm1.gamma"),
-                param.apply(name + ".norm1.beta")));
-    h = ops.conv2d(h, param.apply(name + ".conv1.weight"), param.apply(name + ".conv1.bias"), 1, 1);
+    T h = conv(ops, param, name + ".conv0", normSilu(ops, param, name + ".norm0", x), 1, 1);
+    h = ops.addPerChannel(h, linear(ops, param, name + ".emb", embAct));
+    h = conv(ops, param, name + ".conv1", normSilu(ops, param, name + ".norm1", h), 1, 1);
     T skip =
-        shapes.containsKey(name + ".skip.weight")
-            ? ops.conv2d(
-                x, param.apply(name + ".skip.weight"), param.apply(name + ".skip.bias"), 1, 0)
-            : x;
+        shapes.containsKey(name + ".skip.weight") ? conv(ops, param, name + ".skip", x, 1, 0) : x;
     return ops.scale(ops.add(h, skip), 1 / Math.sqrt(2));
+  }
+
+  /** The layers by parameter name, so each layer's parameters are looked up in one place. */
+  private static <T> T conv(
+      Ops<T> ops, Function<String, T> param, String name, T x, int stride, int padding) {
+    return ops.conv2d(
+        x, param.apply(name + ".weight"), param.apply(name + ".bias"), stride, padding);
+  }
+
+  private static <T> T linear(Ops<T> ops, Function<String, T> param, String name, T x) {
+    return ops.linear(x, param.apply(name + ".weight"), param.apply(name + ".bias"));
+  }
+
+  private <T> T normSilu(Ops<T> ops, Function<String, T> param, String name, T x) {
+    return ops.silu(
+        ops.groupNorm(
+            x, spec.normGroups(), param.apply(name + ".gamma"), param.apply(name + ".beta")));
   }
 
   private void resBlockShapes(String name, int in, int out) {
