@@ -99,4 +99,25 @@ public final class DjlOps implements Ops<NDArray> {
     NDArray phase = c.reshape(-1, 1).mul(f);
     return phase.cos().concat(phase.sin(), 1);
   }
+
+  @Override
+  public NDArray perSampleConstant(NDArray x, double value) {
+    return x.getManager().full(new Shape(x.getShape().get(0)), (float) value);
+  }
+
+  @Override
+  public NDArray channelAffine(NDArray x, double[] scale, double[] shift) {
+    int c = scale.length;
+    NDManager manager = x.getManager();
+    return x.mul(manager.create(toFloat(scale)).reshape(c, 1, 1))
+        .add(manager.create(toFloat(shift)).reshape(c, 1, 1));
+  }
+
+  private static float[] toFloat(double[] values) {
+    float[] out = new float[values.length];
+    for (int k = 0; k < values.length; k++) {
+      out[k] = (float) values[k];
+    }
+    return out;
+  }
 }

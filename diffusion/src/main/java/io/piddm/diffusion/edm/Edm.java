@@ -17,7 +17,7 @@ import java.util.function.Function;
  */
 public final class Edm {
 
-  public static final double SIGMA_DATA = 0.5;
+  public static final double SIGMA_DATA = io.piddm.diffusion.net.Preconditioning.SIGMA_DATA;
   public static final double P_MEAN = -1.2;
   public static final double P_STD = 1.2;
 

@@ -34,9 +34,7 @@ public record Normalization(List<String> channels, double[] mean, double[] std) 
 
   /** Physical values of normalised fields [N, C, H, W]. */
   public NDArray toPhysical(NDArray normalised) {
-    NDArray scale = normalised.getManager().create(toFloat(std)).reshape(channels.size(), 1, 1);
-    NDArray shift = normalised.getManager().create(toFloat(mean)).reshape(channels.size(), 1, 1);
-    return normalised.mul(scale).add(shift);
+    return new io.piddm.diffusion.djl.DjlOps().channelAffine(normalised, std, mean);
   }
 
   /** Normalises physical fields [count, C, S, S] flattened, in place. */
@@ -46,13 +44,5 @@ public record Normalization(List<String> channels, double[] mean, double[] std) 
       int channel = (k / pixelsPerChannel) % c;
       data[k] = (float) ((data[k] - mean[channel]) / std[channel]);
     }
-  }
-
-  private static float[] toFloat(double[] values) {
-    float[] out = new float[values.length];
-    for (int k = 0; k < values.length; k++) {
-      out[k] = (float) values[k];
-    }
-    return out;
   }
 }

@@ -36,4 +36,10 @@ public interface Ops<T> {
 
   /** [cos(c·f), sin(c·f)] for c of shape [N] and constant frequencies f: shape [N, 2·|f|]. */
   T fourierFeatures(T c, float[] frequencies);
+
+  /** A tensor [N] holding {@code value} for each of the N samples of x. */
+  T perSampleConstant(T x, double value);
+
+  /** x·scale[c] + shift[c] per channel c of x [N, C, H, W]. */
+  T channelAffine(T x, double[] scale, double[] shift);
 }

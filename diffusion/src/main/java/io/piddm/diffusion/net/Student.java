@@ -1,0 +1,46 @@
+package io.piddm.diffusion.net;
+
+import java.util.function.Function;
+
+/**
+ * The one-step PIDDM student d(ε), written once against {@link Ops} so training (DJL) and export
+ * (ONNX) run the same function: the teacher's EDM denoiser evaluated at σ_max on σ_max·ε,
+ *
+ * <pre>
+ *   d(ε) = c_skip(σ_max) σ_max ε + c_out(σ_max) F(c_in(σ_max) σ_max ε, c_noise(σ_max)),
+ * </pre>
+ *
+ * in normalised units; {@link #physical} applies the model's per-channel de-normalisation. With
+ * σ_max fixed, every preconditioning factor is a constant and the noise input is the same for every
+ * sample.
+ */
+public final class Student {
+
+  /** σ_max of the teacher's ODE, where the student starts. */
+  public static final double SIGMA = 80;
+
+  private final UNet net;
+
+  public Student(UNet net) {
+    this.net = net;
+  }
+
+  public UNet net() {
+    return net;
+  }
+
+  /** d(ε) in normalised units; ε [N, C, S, S]. */
+  public <T> T forward(Ops<T> ops, Function<String, T> param, T epsilon) {
+    T cNoise = ops.perSampleConstant(epsilon, Preconditioning.cNoise(SIGMA));
+    T f = net.forward(ops, param, ops.scale(epsilon, SIGMA * Preconditioning.cIn(SIGMA)), cNoise);
+    return ops.add(
+        ops.scale(epsilon, SIGMA * Preconditioning.cSkip(SIGMA)),
+        ops.scale(f, Preconditioning.cOut(SIGMA)));
+  }
+
+  /** d(ε) in physical units: normalised · std + mean per channel. */
+  public <T> T physical(
+      Ops<T> ops, Function<String, T> param, T epsilon, double[] std, double[] mean) {
+    return ops.channelAffine(forward(ops, param, epsilon), std, mean);
+  }
+}
