@@ -9,8 +9,8 @@ import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
-import io.piddm.diffusion.train.TeacherTrainer;
 import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.Trainer;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,18 +39,15 @@ class CheckpointTest {
   void aResumedRunReachesTheSameWeightsAsAnUninterruptedOne(@TempDir Path dir) throws Exception {
     float[] data = TeacherOverfitTest.trainingSet();
     Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
-    try (TeacherTrainer straight =
-        TeacherTrainer.startOrResume(edm, settings(6, dir.resolve("a"), 0))) {
-      straight.train(data, SAMPLE, (s, t, l, r, e, k) -> {});
+    try (Trainer straight = Trainer.teacher(edm, settings(6, dir.resolve("a"), 0), data, SAMPLE)) {
+      straight.train((s, t, l, r, e, k) -> {});
 
-      try (TeacherTrainer first =
-          TeacherTrainer.startOrResume(edm, settings(3, dir.resolve("b"), 3))) {
-        first.train(data, SAMPLE, (s, t, l, r, e, k) -> {});
+      try (Trainer first = Trainer.teacher(edm, settings(3, dir.resolve("b"), 3), data, SAMPLE)) {
+        first.train((s, t, l, r, e, k) -> {});
       }
-      try (TeacherTrainer resumed =
-          TeacherTrainer.startOrResume(edm, settings(6, dir.resolve("b"), 3))) {
+      try (Trainer resumed = Trainer.teacher(edm, settings(6, dir.resolve("b"), 3), data, SAMPLE)) {
         assertThat(resumed.step()).isEqualTo(3);
-        resumed.train(data, SAMPLE, (s, t, l, r, e, k) -> {});
+        resumed.train((s, t, l, r, e, k) -> {});
         assertThat(resumed.step()).isEqualTo(6);
         assertSameBits(straight.parameters(), resumed.parameters());
         assertSameBits(straight.ema(), resumed.ema());
@@ -62,9 +59,9 @@ class CheckpointTest {
   void savedWeightsGiveBitIdenticalOutputs(@TempDir Path dir) throws Exception {
     float[] data = TeacherOverfitTest.trainingSet();
     Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
-    try (TeacherTrainer trainer = TeacherTrainer.startOrResume(edm, settings(2, dir, 0));
+    try (Trainer trainer = Trainer.teacher(edm, settings(2, dir, 0), data, SAMPLE);
         NDManager manager = NDManager.newBaseManager()) {
-      trainer.train(data, SAMPLE, (s, t, l, r, e, k) -> {});
+      trainer.train((s, t, l, r, e, k) -> {});
       DjlParameters loaded;
       try (InputStream in = Files.newInputStream(dir.resolve("ema.ndlist"))) {
         loaded = DjlParameters.load(edm.net(), manager, in);

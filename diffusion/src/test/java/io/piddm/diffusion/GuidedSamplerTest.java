@@ -11,8 +11,8 @@ import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
-import io.piddm.diffusion.train.TeacherTrainer;
 import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.Trainer;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;
@@ -30,9 +30,9 @@ class GuidedSamplerTest {
     TrainSettings settings = new TrainSettings(8, 400, 5e-3, 50, 1.0, 0.95, 1, 0, null);
     int length = 2 * size * size;
     int plane = size * size;
-    try (TeacherTrainer trainer = TeacherTrainer.startOrResume(edm, settings);
+    try (Trainer trainer = Trainer.teacher(edm, settings, data, new Shape(2, size, size));
         NDManager manager = NDManager.newBaseManager()) {
-      trainer.train(data, new Shape(2, size, size), (s, t, l, r, e, k) -> {});
+      trainer.train((s, t, l, r, e, k) -> {});
       // Observe all of channel a of training field 5.
       float[] target = java.util.Arrays.copyOfRange(data, 5 * length, 6 * length);
       float[] maskValues = new float[length];

@@ -10,8 +10,8 @@ import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
-import io.piddm.diffusion.train.TeacherTrainer;
 import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.Trainer;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.EllipticGenerator;
 import io.piddm.physics.pde.JointField;
@@ -98,11 +98,9 @@ class TeacherOverfitTest {
         new TrainSettings(
             8, Integer.getInteger("overfit.steps", 3000), 2e-3, 50, 1.0, 0.99, 1, 0, null);
     System.out.printf("overfit: %d steps at lr %.1e%n", settings.steps(), settings.learningRate());
-    try (TeacherTrainer trainer = TeacherTrainer.startOrResume(edm, settings)) {
+    try (Trainer trainer = Trainer.teacher(edm, settings, data, new Shape(2, SIZE, SIZE))) {
       long start = System.nanoTime();
       trainer.train(
-          data,
-          new Shape(2, SIZE, SIZE),
           (step, total, loss, rate, eta, skipped) -> {
             if (step % 250 == 0 || step == 1) {
               System.out.printf(

@@ -9,8 +9,8 @@ import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.eval.SampleEvaluation;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
-import io.piddm.diffusion.train.TeacherTrainer;
 import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.Trainer;
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
@@ -66,11 +66,9 @@ public final class TeacherQualityRun {
     Edm edm = new Edm(new UNet(spec));
     TrainSettings settings =
         new TrainSettings(32, steps, 1e-3, 200, 1.0, 0.999, 1, 500, out.resolve("checkpoint"));
-    try (TeacherTrainer trainer = TeacherTrainer.startOrResume(edm, settings);
+    try (Trainer trainer = Trainer.teacher(edm, settings, data, new Shape(channels, size, size));
         NDManager manager = NDManager.newBaseManager()) {
       trainer.train(
-          data,
-          new Shape(channels, size, size),
           (step, total, loss, rate, eta, skipped) -> {
             if (step % 100 == 0) {
               System.out.printf(

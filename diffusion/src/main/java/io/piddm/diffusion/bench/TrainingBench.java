@@ -7,8 +7,8 @@ import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
-import io.piddm.diffusion.train.TeacherTrainer;
 import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,10 +43,8 @@ public final class TrainingBench {
     List<Double> stepSeconds = new ArrayList<>();
     long[] last = {System.nanoTime()};
     TrainSettings settings = new TrainSettings(batch, steps, 1e-4, 10, 1.0, 0.999, 1, 0, null);
-    try (TeacherTrainer trainer = TeacherTrainer.startOrResume(edm, settings)) {
+    try (Trainer trainer = Trainer.teacher(edm, settings, data, new Shape(2, size, size))) {
       trainer.train(
-          data,
-          new Shape(2, size, size),
           (step, total, loss, rate, eta, skipped) -> {
             long now = System.nanoTime();
             stepSeconds.add((now - last[0]) / 1e9);

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.net.UNet;
 import io.piddm.physics.random.Seeds;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,20 +21,45 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
- * Trains the EDM teacher with Adam (β = 0.9, 0.999), linear warm-up, global-norm gradient clipping
- * and EMA weights. The batch and noise of step s depend only on (seed, s), so a run resumed from a
- * checkpoint reaches the same weights as an uninterrupted one. A step whose gradient norm is not
- * finite (oneDNN's sporadic NaN, DESIGN.md §5) is skipped, counted and reported, never applied.
+ * Trains a network's parameters on an {@link Objective} (the EDM teacher loss, the PIDDM student
+ * loss) with Adam (β = 0.9, 0.999), linear warm-up, global-norm gradient clipping and EMA weights.
+ * The batch and noise of step s depend only on (seed, s), so a run resumed from a checkpoint
+ * reaches the same weights as an uninterrupted one (the objective saves any state of its own, such
+ * as a pair bank, with the checkpoint). A step whose gradient norm is not finite (oneDNN's sporadic
+ * NaN, DESIGN.md §5) is skipped, counted and reported, never applied.
  */
-public final class TeacherTrainer implements AutoCloseable {
+public final class Trainer implements AutoCloseable {
+
+  /** What a run minimises. */
+  public interface Objective {
+
+    /** A name recorded in checkpoints, so a teacher checkpoint never resumes a student run. */
+    String name();
+
+    /**
+     * The scalar loss of one step. Arrays are created in {@code scope}, which dies with the step;
+     * {@code random} is the step's own stream, a function of (seed, step) only.
+     */
+    NDArray loss(Function<String, NDArray> parameters, NDManager scope, Random random);
+
+    /** Called before each step's loss, e.g. to refresh a pair bank. */
+    default void beforeStep(long step) throws IOException {}
+
+    /** Saves the objective's own state into a checkpoint directory. */
+    default void save(Path dir) throws IOException {}
+
+    /** Restores what {@link #save} wrote. */
+    default void restore(Path dir) throws IOException {}
+  }
 
   private static final double BETA1 = 0.9;
   private static final double BETA2 = 0.999;
   private static final double ADAM_EPS = 1e-8;
 
-  private final Edm edm;
+  private final Objective objective;
   private final TrainSettings settings;
   private final NDManager manager;
   private final DjlParameters parameters;
@@ -43,15 +69,15 @@ public final class TeacherTrainer implements AutoCloseable {
   private long step;
   private long skipped;
 
-  private TeacherTrainer(
-      Edm edm,
+  private Trainer(
+      Objective objective,
       TrainSettings settings,
       NDManager manager,
       DjlParameters parameters,
       DjlParameters ema,
       long step,
       long skipped) {
-    this.edm = edm;
+    this.objective = objective;
     this.settings = settings;
     this.manager = manager;
     this.parameters = parameters;
@@ -65,16 +91,37 @@ public final class TeacherTrainer implements AutoCloseable {
     }
   }
 
-  /** A fresh run, or the run saved in {@code settings.checkpointDirectory()} when one is there. */
-  public static TeacherTrainer startOrResume(Edm edm, TrainSettings settings) throws IOException {
+  /**
+   * A fresh run from {@code initial} parameters, or the run saved in {@code
+   * settings.checkpointDirectory()} when one is there.
+   */
+  public static Trainer startOrResume(
+      UNet net,
+      TrainSettings settings,
+      Objective objective,
+      Function<NDManager, DjlParameters> initial)
+      throws IOException {
     NDManager manager = NDManager.newBaseManager();
     Path dir = settings.checkpointDirectory();
     if (dir != null && Files.isRegularFile(dir.resolve(STATE))) {
-      return resume(edm, settings, manager, dir);
+      return resume(net, settings, objective, manager, dir);
     }
-    DjlParameters parameters = DjlParameters.initialise(edm.net(), manager, settings.seed());
+    DjlParameters parameters = initial.apply(manager);
     DjlParameters ema = parameters.copy(manager);
-    return new TeacherTrainer(edm, settings, manager, parameters, ema, 0, 0);
+    return new Trainer(objective, settings, manager, parameters, ema, 0, 0);
+  }
+
+  /**
+   * The EDM teacher on {@code data} (normalised, [count, C, S, S] flattened), from freshly
+   * initialised weights.
+   */
+  public static Trainer teacher(Edm edm, TrainSettings settings, float[] data, Shape sampleShape)
+      throws IOException {
+    return startOrResume(
+        edm.net(),
+        settings,
+        new TeacherObjective(edm, data, sampleShape, settings.batchSize()),
+        manager -> DjlParameters.initialise(edm.net(), manager, settings.seed()));
   }
 
   public long step() {
@@ -93,17 +140,13 @@ public final class TeacherTrainer implements AutoCloseable {
     return ema;
   }
 
-  /**
-   * Trains on {@code data} (normalised, [count, C, S, S] flattened) until {@code settings.steps()}
-   * steps are done, checkpointing as configured.
-   */
-  public void train(float[] data, Shape sampleShape, TrainingListener listener) throws IOException {
-    long sampleLength = sampleShape.size();
-    int count = Math.toIntExact(data.length / sampleLength);
+  /** Trains until {@code settings.steps()} steps are done, checkpointing as configured. */
+  public void train(TrainingListener listener) throws IOException {
     long started = System.nanoTime();
     long startStep = step;
     while (step < settings.steps()) {
-      double loss = trainStep(data, count, sampleShape);
+      objective.beforeStep(step);
+      double loss = trainStep();
       step++;
       double elapsed = (System.nanoTime() - started) / 1e9;
       double rate = (step - startStep) / Math.max(elapsed, 1e-9);
@@ -117,28 +160,12 @@ public final class TeacherTrainer implements AutoCloseable {
     }
   }
 
-  private double trainStep(float[] data, int count, Shape sampleShape) {
-    int batch = settings.batchSize();
-    int length = Math.toIntExact(sampleShape.size());
+  private double trainStep() {
     Random random = Seeds.stream(settings.seed(), 11, step);
-    float[] x0 = new float[batch * length];
-    float[] n = new float[batch];
-    float[] epsilon = new float[batch * length];
-    for (int b = 0; b < batch; b++) {
-      System.arraycopy(data, random.nextInt(count) * length, x0, b * length, length);
-      n[b] = (float) random.nextGaussian();
-    }
-    for (int k = 0; k < epsilon.length; k++) {
-      epsilon[k] = (float) random.nextGaussian();
-    }
-    long[] batchShape = prepend(batch, sampleShape);
     try (NDManager stepManager = manager.newSubManager()) {
-      NDArray x = stepManager.create(x0, new Shape(batchShape));
-      NDArray noise = stepManager.create(epsilon, new Shape(batchShape));
-      NDArray levels = stepManager.create(n);
       double lossValue;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = edm.loss(parameters::get, x, levels, noise);
+        NDArray loss = objective.loss(parameters::get, stepManager, random);
         collector.backward(loss);
         lossValue = loss.getFloat();
       }
@@ -188,13 +215,6 @@ public final class TeacherTrainer implements AutoCloseable {
     }
   }
 
-  private static long[] prepend(long first, Shape shape) {
-    long[] dims = new long[shape.dimension() + 1];
-    dims[0] = first;
-    System.arraycopy(shape.getShape(), 0, dims, 1, shape.dimension());
-    return dims;
-  }
-
   // ---- checkpoints --------------------------------------------------------------------------
 
   private static final String STATE = "state.properties";
@@ -210,15 +230,19 @@ public final class TeacherTrainer implements AutoCloseable {
     state.setProperty("step", Long.toString(step));
     state.setProperty("skipped", Long.toString(skipped));
     state.setProperty("seed", Long.toString(settings.seed()));
+    state.setProperty("objective", objective.name());
+    objective.save(dir);
     write(
         dir,
         STATE,
         out ->
             state.store(
-                new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), "teacher checkpoint"));
+                new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8),
+                "training checkpoint"));
   }
 
-  private static TeacherTrainer resume(Edm edm, TrainSettings settings, NDManager manager, Path dir)
+  private static Trainer resume(
+      UNet net, TrainSettings settings, Objective objective, NDManager manager, Path dir)
       throws IOException {
     Properties state = new Properties();
     try (InputStream in = Files.newInputStream(dir.resolve(STATE))) {
@@ -233,17 +257,26 @@ public final class TeacherTrainer implements AutoCloseable {
               + ", not "
               + settings.seed());
     }
+    if (!objective.name().equals(state.getProperty("objective"))) {
+      throw new IOException(
+          "checkpoint in "
+              + dir
+              + " belongs to a "
+              + state.getProperty("objective")
+              + " run, not "
+              + objective.name());
+    }
     DjlParameters parameters;
     DjlParameters ema;
     try (InputStream in = Files.newInputStream(dir.resolve("weights.ndlist"))) {
-      parameters = DjlParameters.load(edm.net(), manager, in);
+      parameters = DjlParameters.load(net, manager, in);
     }
     try (InputStream in = Files.newInputStream(dir.resolve("ema.ndlist"))) {
-      ema = DjlParameters.load(edm.net(), manager, in);
+      ema = DjlParameters.load(net, manager, in);
     }
-    TeacherTrainer trainer =
-        new TeacherTrainer(
-            edm,
+    Trainer trainer =
+        new Trainer(
+            objective,
             settings,
             manager,
             parameters,
@@ -252,6 +285,7 @@ public final class TeacherTrainer implements AutoCloseable {
             Long.parseLong(state.getProperty("skipped")));
     decodeInto(dir.resolve("adam-m.ndlist"), trainer.firstMoment, manager);
     decodeInto(dir.resolve("adam-v.ndlist"), trainer.secondMoment, manager);
+    objective.restore(dir);
     return trainer;
   }
 
