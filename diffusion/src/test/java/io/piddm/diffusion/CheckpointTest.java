@@ -27,7 +27,7 @@ class CheckpointTest {
     return new TrainSettings(4, steps, 1e-3, 2, 1.0, 0.9, 5, every, dir);
   }
 
-  private static void assertSameBits(DjlParameters a, DjlParameters b) {
+  static void assertSameBits(DjlParameters a, DjlParameters b) {
     for (Map.Entry<String, NDArray> entry : a.arrays().entrySet()) {
       assertThat(b.get(entry.getKey()).toFloatArray())
           .as(entry.getKey())
@@ -63,7 +63,7 @@ class CheckpointTest {
         NDManager manager = NDManager.newBaseManager()) {
       trainer.train((s, t, l, r, e, k) -> {});
       DjlParameters loaded;
-      try (InputStream in = Files.newInputStream(dir.resolve("ema.ndlist"))) {
+      try (InputStream in = Files.newInputStream(dir.resolve("step-2/ema.ndlist"))) {
         loaded = DjlParameters.load(edm.net(), manager, in);
       }
       NDArray x =

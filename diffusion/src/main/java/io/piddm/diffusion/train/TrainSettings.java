@@ -55,4 +55,17 @@ public record TrainSettings(
         checkpointEvery,
         checkpointDirectory);
   }
+
+  /** The settings as a flat map for model cards and lineage (the checkpoint folder left out). */
+  public java.util.Map<String, Object> describe() {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("batchSize", batchSize);
+    m.put("steps", steps);
+    m.put("learningRate", learningRate);
+    m.put("warmupSteps", warmupSteps);
+    m.put("gradClip", gradClip);
+    m.put("emaDecay", emaDecay);
+    m.put("seed", seed);
+    return m;
+  }
 }

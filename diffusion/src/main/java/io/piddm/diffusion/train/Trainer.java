@@ -219,19 +219,28 @@ public final class Trainer implements AutoCloseable {
 
   private static final String STATE = "state.properties";
 
-  /** Writes weights, EMA, Adam moments and the step, each file by rename, the state file last. */
+  /**
+   * Writes weights, EMA, Adam moments and the objective's state into a fresh {@code step-<n>}
+   * folder, then points {@code state.properties} at it by an atomic rename, then deletes older
+   * folders: a process killed at any moment leaves the previous checkpoint whole.
+   */
   public void save(Path dir) throws IOException {
     Files.createDirectories(dir);
-    write(dir, "weights.ndlist", parameters::save);
-    write(dir, "ema.ndlist", ema::save);
-    write(dir, "adam-m.ndlist", out -> encode(firstMoment, out));
-    write(dir, "adam-v.ndlist", out -> encode(secondMoment, out));
+    String folder = "step-" + step;
+    Path target = dir.resolve(folder);
+    deleteRecursively(target);
+    Files.createDirectories(target);
+    write(target, "weights.ndlist", parameters::save);
+    write(target, "ema.ndlist", ema::save);
+    write(target, "adam-m.ndlist", out -> encode(firstMoment, out));
+    write(target, "adam-v.ndlist", out -> encode(secondMoment, out));
+    objective.save(target);
     Properties state = new Properties();
     state.setProperty("step", Long.toString(step));
     state.setProperty("skipped", Long.toString(skipped));
     state.setProperty("seed", Long.toString(settings.seed()));
     state.setProperty("objective", objective.name());
-    objective.save(dir);
+    state.setProperty("checkpoint", folder);
     write(
         dir,
         STATE,
@@ -239,6 +248,25 @@ public final class Trainer implements AutoCloseable {
             state.store(
                 new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8),
                 "training checkpoint"));
+    try (var entries = Files.list(dir)) {
+      for (Path old : entries.toList()) {
+        String name = old.getFileName().toString();
+        if (name.startsWith("step-") && !name.equals(folder) && Files.isDirectory(old)) {
+          deleteRecursively(old);
+        }
+      }
+    }
+  }
+
+  private static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (var walk = Files.walk(path)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   private static Trainer resume(
@@ -266,12 +294,13 @@ public final class Trainer implements AutoCloseable {
               + " run, not "
               + objective.name());
     }
+    Path folder = dir.resolve(state.getProperty("checkpoint"));
     DjlParameters parameters;
     DjlParameters ema;
-    try (InputStream in = Files.newInputStream(dir.resolve("weights.ndlist"))) {
+    try (InputStream in = Files.newInputStream(folder.resolve("weights.ndlist"))) {
       parameters = DjlParameters.load(net, manager, in);
     }
-    try (InputStream in = Files.newInputStream(dir.resolve("ema.ndlist"))) {
+    try (InputStream in = Files.newInputStream(folder.resolve("ema.ndlist"))) {
       ema = DjlParameters.load(net, manager, in);
     }
     Trainer trainer =
@@ -283,9 +312,9 @@ public final class Trainer implements AutoCloseable {
             ema,
             Long.parseLong(state.getProperty("step")),
             Long.parseLong(state.getProperty("skipped")));
-    decodeInto(dir.resolve("adam-m.ndlist"), trainer.firstMoment, manager);
-    decodeInto(dir.resolve("adam-v.ndlist"), trainer.secondMoment, manager);
-    objective.restore(dir);
+    decodeInto(folder.resolve("adam-m.ndlist"), trainer.firstMoment, manager);
+    decodeInto(folder.resolve("adam-v.ndlist"), trainer.secondMoment, manager);
+    objective.restore(folder);
     return trainer;
   }
 

@@ -1,0 +1,139 @@
+package io.piddm.diffusion.distill;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.piddm.diffusion.djl.DjlParameters;
+import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.diffusion.net.Student;
+import io.piddm.diffusion.net.UNet;
+import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.Trainer;
+import io.piddm.diffusion.train.TrainingListener;
+import io.piddm.physics.grid.Grid;
+import io.piddm.physics.pde.Pde;
+import io.piddm.physics.pde.SampleGenerator;
+import io.piddm.physics.residual.ArrayEvaluator;
+import io.piddm.physics.residual.ResidualSpec;
+import io.piddm.physics.residual.ResidualSpecs;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The PIDDM distillation step end to end: a student initialised from the teacher's EMA weights,
+ * trained on the teacher's pair bank with the consistent residual term, checkpointed and resumable,
+ * saved as a {@link TrainedModel} of kind student that records the pair-generation cost.
+ */
+public final class Distillation {
+
+  /** Samples of the PDE's own generator that set the source scale of the residual term. */
+  private static final int SOURCE_SAMPLES = 8;
+
+  private Distillation() {}
+
+  /** What a finished distillation produced. */
+  public record Result(
+      TrainedModel model,
+      long pairsGenerated,
+      double pairGenerationSeconds,
+      double trainingSeconds,
+      long skippedSteps,
+      double residualScale) {}
+
+  public static Result run(
+      Path teacherDir,
+      DistillSettings distill,
+      TrainSettings training,
+      Path outputDir,
+      TrainingListener listener)
+      throws IOException {
+    TrainedModel teacher = TrainedModel.read(teacherDir);
+    if (!TrainedModel.TEACHER.equals(teacher.kind())) {
+      throw new IllegalArgumentException(
+          teacherDir + " holds a " + teacher.kind() + ", not a teacher");
+    }
+    Pde pde = teacher.pdeKind();
+    Grid grid = new Grid(teacher.resolution());
+    UNet net = teacher.net();
+    Shape sampleShape = new Shape(pde.channels().size(), grid.size(), grid.size());
+    ResidualSpec spec = ResidualSpecs.consistent(pde);
+    try (NDManager manager = NDManager.newBaseManager();
+        DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager)) {
+      PairBank bank =
+          new PairBank(new Edm(net), teacherWeights, distill, sampleShape, training.seed());
+      StudentObjective objective =
+          new StudentObjective(
+              new Student(net),
+              bank,
+              teacher.normalization(),
+              spec,
+              grid,
+              sampleShape,
+              training.batchSize(),
+              distill.lambdaTrain(),
+              sourceRms(pde, grid, spec));
+      long started = System.nanoTime();
+      try (Trainer trainer =
+          Trainer.startOrResume(net, training, objective, teacherWeights::copy)) {
+        trainer.train(listener);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("objective", objective.name());
+        info.put("teacher", teacherDir.toAbsolutePath().toString());
+        info.put("teacherTraining", teacher.training());
+        info.put("residualSpec", spec.id());
+        info.put("residualScale", objective.residualScale());
+        info.put("lambdaTrain", distill.lambdaTrain());
+        info.put("bankSize", distill.bankSize());
+        info.put("teacherSteps", distill.teacherSteps());
+        info.put("refreshEvery", distill.refreshEvery());
+        info.put("refreshFraction", distill.refreshFraction());
+        info.put("pairsGenerated", bank.pairsGenerated());
+        info.put("pairGenerationSeconds", bank.generationSeconds());
+        info.put("trainingSeconds", seconds);
+        info.put("settings", training.describe());
+        info.put("skippedSteps", trainer.skippedSteps());
+        TrainedModel student =
+            new TrainedModel(
+                TrainedModel.STUDENT,
+                teacher.pde(),
+                teacher.resolution(),
+                teacher.network(),
+                teacher.normalization(),
+                teacher.dataset(),
+                info);
+        student.write(outputDir, trainer.ema());
+        return new Result(
+            student,
+            bank.pairsGenerated(),
+            bank.generationSeconds(),
+            seconds,
+            trainer.skippedSteps(),
+            objective.residualScale());
+      }
+    }
+  }
+
+  /**
+   * The rms of the PDE's source over the evaluated nodes of a few solver samples (fixed seed), or 1
+   * where the PDE has none (Burgers).
+   */
+  static double sourceRms(Pde pde, Grid grid, ResidualSpec spec) {
+    SampleGenerator generator = SampleGenerator.standard(pde, grid);
+    double sum = 0;
+    long count = 0;
+    for (int k = 0; k < SOURCE_SAMPLES; k++) {
+      double[] f =
+          ArrayEvaluator.source(spec, grid, generator.sample(Long.MAX_VALUE - 1, k).channels())
+              .values();
+      for (double v : f) {
+        sum += v * v;
+      }
+      count += f.length;
+    }
+    double rms = Math.sqrt(sum / count);
+    return rms > 0 ? rms : 1;
+  }
+}

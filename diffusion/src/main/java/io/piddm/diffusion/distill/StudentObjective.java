@@ -1,0 +1,116 @@
+package io.piddm.diffusion.distill;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.piddm.diffusion.djl.DjlOps;
+import io.piddm.diffusion.djl.DjlResidual;
+import io.piddm.diffusion.edm.Normalization;
+import io.piddm.diffusion.net.Student;
+import io.piddm.diffusion.train.Trainer;
+import io.piddm.physics.grid.Grid;
+import io.piddm.physics.residual.ResidualSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * The PIDDM student loss on a batch of bank pairs:
+ *
+ * <pre>
+ *   L = mean ‖d(ε) − x0‖² + λ_train · mean (s · R(d(ε)))²,   s = 1 / rms(f),
+ * </pre>
+ *
+ * with the first mean over pixels (normalised units), the second over the nodes the consistent
+ * residual spec evaluates, R on the de-normalised output. Dividing by the source's rms (a constant
+ * of the PDE and grid) makes the residual term the squared relative PDE error, the dimensionless
+ * number the metrics report, so λ_train means the same for every PDE, unit and grid size.
+ */
+public final class StudentObjective implements Trainer.Objective {
+
+  private final Student student;
+  private final PairBank bank;
+  private final Normalization normalization;
+  private final ResidualSpec spec;
+  private final Grid grid;
+  private final int batch;
+  private final double lambdaTrain;
+  private final double residualScale;
+  private final Shape sampleShape;
+  private final DjlOps ops = new DjlOps();
+
+  public StudentObjective(
+      Student student,
+      PairBank bank,
+      Normalization normalization,
+      ResidualSpec spec,
+      Grid grid,
+      Shape sampleShape,
+      int batch,
+      double lambdaTrain,
+      double sourceRms) {
+    if (!(sourceRms > 0)) {
+      throw new IllegalArgumentException("source rms must be positive, got " + sourceRms);
+    }
+    this.student = student;
+    this.bank = bank;
+    this.normalization = normalization;
+    this.spec = spec;
+    this.grid = grid;
+    this.sampleShape = sampleShape;
+    this.batch = batch;
+    this.lambdaTrain = lambdaTrain;
+    this.residualScale = 1 / sourceRms;
+  }
+
+  /** s = 1 / rms(f): the factor applied to R inside the residual term. */
+  public double residualScale() {
+    return residualScale;
+  }
+
+  @Override
+  public String name() {
+    return "piddm-student";
+  }
+
+  @Override
+  public void beforeStep(long step) {
+    bank.beforeStep(step);
+  }
+
+  @Override
+  public NDArray loss(Function<String, NDArray> parameters, NDManager scope, Random random) {
+    int length = bank.sampleLength();
+    float[] eps = new float[batch * length];
+    float[] target = new float[batch * length];
+    for (int b = 0; b < batch; b++) {
+      int pair = random.nextInt(bank.size());
+      System.arraycopy(bank.epsilon(), pair * length, eps, b * length, length);
+      System.arraycopy(bank.x0(), pair * length, target, b * length, length);
+    }
+    Shape shape = new Shape(batch).addAll(sampleShape);
+    NDArray output = student.forward(ops, parameters, scope.create(eps, shape));
+    NDArray loss = output.sub(scope.create(target, shape)).square().mean();
+    if (lambdaTrain == 0) {
+      return loss;
+    }
+    return loss.add(residualTerm(output).mul((float) lambdaTrain));
+  }
+
+  /** mean (s·R)² of normalised outputs [N, C, S, S]. */
+  public NDArray residualTerm(NDArray normalisedOutput) {
+    NDArray physical = normalization.toPhysical(normalisedOutput);
+    return DjlResidual.residual(spec, grid, physical).mul((float) residualScale).square().mean();
+  }
+
+  @Override
+  public void save(Path dir) throws IOException {
+    bank.save(dir);
+  }
+
+  @Override
+  public void restore(Path dir) throws IOException {
+    bank.restore(dir);
+  }
+}

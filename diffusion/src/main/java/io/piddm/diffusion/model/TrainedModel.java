@@ -1,0 +1,92 @@
+package io.piddm.diffusion.model;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import io.piddm.diffusion.djl.DjlParameters;
+import io.piddm.diffusion.edm.Normalization;
+import io.piddm.diffusion.net.UNet;
+import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.physics.pde.Pde;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * A trained network as a folder: {@code model.json} (what it is: teacher or student, PDE, grid,
+ * layer description, the network's per-channel normalisation, where its data came from, how it was
+ * trained) and {@code weights.ndlist} (the EMA weights). What evaluation, distillation and export
+ * start from.
+ */
+public record TrainedModel(
+    String kind,
+    String pde,
+    int resolution,
+    UNetSpec network,
+    Normalization normalization,
+    Map<String, Object> dataset,
+    Map<String, Object> training) {
+
+  public static final String TEACHER = "teacher";
+  public static final String STUDENT = "student";
+  private static final String CARD = "model.json";
+  private static final String WEIGHTS = "weights.ndlist";
+  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+  public TrainedModel {
+    if (!TEACHER.equals(kind) && !STUDENT.equals(kind)) {
+      throw new IllegalArgumentException("kind: expected teacher or student, got " + kind);
+    }
+    Pde.parse(pde);
+    network.requireResolution(resolution);
+    dataset = Map.copyOf(dataset);
+    training = Map.copyOf(training);
+  }
+
+  public Pde pdeKind() {
+    return Pde.parse(pde);
+  }
+
+  public UNet net() {
+    return new UNet(network);
+  }
+
+  /** Writes the weights, then the card, so a folder with a card always has its weights. */
+  public void write(Path dir, DjlParameters weights) throws IOException {
+    Files.createDirectories(dir);
+    Path temporary = dir.resolve(WEIGHTS + ".tmp");
+    try (OutputStream out = Files.newOutputStream(temporary)) {
+      weights.save(out);
+    }
+    Files.move(
+        temporary,
+        dir.resolve(WEIGHTS),
+        StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+    Files.writeString(dir.resolve(CARD), GSON.toJson(this), StandardCharsets.UTF_8);
+  }
+
+  public static TrainedModel read(Path dir) throws IOException {
+    Path card = dir.resolve(CARD);
+    if (!Files.isRegularFile(card)) {
+      throw new IOException("no trained model in " + dir + " (" + CARD + " missing)");
+    }
+    try {
+      return GSON.fromJson(Files.readString(card, StandardCharsets.UTF_8), TrainedModel.class);
+    } catch (RuntimeException e) {
+      throw new IOException(card + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The saved weights, in a child of {@code manager}. */
+  public DjlParameters loadWeights(Path dir, NDManager manager) throws IOException {
+    try (InputStream in = Files.newInputStream(dir.resolve(WEIGHTS))) {
+      return DjlParameters.load(net(), manager, in);
+    }
+  }
+}
