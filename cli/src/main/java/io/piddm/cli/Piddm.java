@@ -16,6 +16,9 @@ import picocli.CommandLine.Command;
       DownCommand.class,
       StatusCommand.class,
       DataCommand.class,
+      ModelCommands.Teacher.class,
+      ModelCommands.Distill.class,
+      ModelCommands.Eval.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -25,18 +28,42 @@ import picocli.CommandLine.Command;
       "  piddm status             health of the three services",
       "  piddm status --json      the same, for scripts",
       "  piddm down               stop what 'up' started",
-      "  piddm data generate --pde darcy --resolution 64 --count 1000 --seed 1 --out data/darcy64"
+      "  piddm data generate --pde darcy --resolution 64 --count 1000 --seed 1 --out data/darcy64",
+      "  piddm teacher --data data/darcy64 --steps 3000 --out models/teacher-darcy64",
+      "  piddm distill --teacher models/teacher-darcy64 --steps 2000 --out models/piddm-darcy64",
+      "  piddm eval --model models/piddm-darcy64 --reference data/darcy64-ref --out eval/piddm"
     })
 public final class Piddm implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // DJL: natives from the jars on the classpath, never a download; one PyTorch thread, which
+    // was fastest on small machines (DESIGN.md §5). PIDDM_JAVA_OPTS can override either.
+    System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
+    System.setProperty(
+        "ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "1"));
+    System.setProperty(
+        "ai.djl.pytorch.num_interop_threads",
+        System.getProperty("ai.djl.pytorch.num_interop_threads", "1"));
     System.exit(commandLine().execute(args));
   }
 
   static CommandLine commandLine() {
-    return new CommandLine(new Piddm()).setCaseInsensitiveEnumValuesAllowed(true);
+    return new CommandLine(new Piddm())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler(
+            (error, commandLine, parsed) -> {
+              // A message, not a stack trace: what failed and where; the trace only on request.
+              commandLine
+                  .getErr()
+                  .println("piddm " + commandLine.getCommandName() + ": " + error.getMessage());
+              if (Boolean.getBoolean("piddm.trace")) {
+                error.printStackTrace(commandLine.getErr());
+              }
+              commandLine.getErr().flush();
+              return 1;
+            });
   }
 
   /**

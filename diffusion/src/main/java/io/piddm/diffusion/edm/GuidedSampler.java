@@ -102,9 +102,20 @@ public final class GuidedSampler {
     return x;
   }
 
-  /** ζ_obs‖(x̂0 − x′)⊙M‖ + ζ_pde‖R(x̂0)‖², summed over the batch. */
+  /** ζ_obs‖(x̂0 − x′)⊙M‖ + ζ_pde‖R(x̂0)‖² per sample, summed over the batch. */
   private NDArray guidanceLoss(NDArray denoised, NDArray observed, NDArray mask) {
-    NDArray observation = denoised.sub(observed).mul(mask).square().sum().add(1e-12f).sqrt();
+    long n = denoised.getShape().get(0);
+    // One norm per sample, summed: samples of a batch must not steer each other.
+    NDArray observation =
+        denoised
+            .sub(observed)
+            .mul(mask)
+            .square()
+            .reshape(n, -1)
+            .sum(new int[] {1})
+            .add(1e-12f)
+            .sqrt()
+            .sum();
     NDArray loss = observation.mul(settings.zetaObservation());
     if (settings.zetaPde() > 0) {
       NDArray residual = DjlResidual.residual(spec, grid, normalization.toPhysical(denoised));

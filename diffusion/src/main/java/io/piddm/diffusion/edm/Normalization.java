@@ -32,6 +32,18 @@ public record Normalization(List<String> channels, double[] mean, double[] std) 
     return new Normalization(sidecar.channels(), mean, std);
   }
 
+  /**
+   * The network's normalisation for a dataset: per channel, (x − mean) / (2 std), so each channel
+   * reaches the network with standard deviation σ_data = 0.5.
+   */
+  public static Normalization forNetwork(io.piddm.physics.dataset.DatasetSidecar sidecar) {
+    Normalization data = of(sidecar);
+    return new Normalization(
+        data.channels(),
+        data.mean(),
+        java.util.Arrays.stream(data.std()).map(s -> 2 * s).toArray());
+  }
+
   /** Physical values of normalised fields [N, C, H, W]. */
   public NDArray toPhysical(NDArray normalised) {
     return new io.piddm.diffusion.djl.DjlOps().channelAffine(normalised, std, mean);

@@ -1,0 +1,433 @@
+package io.piddm.cli;
+
+import com.google.gson.GsonBuilder;
+import io.piddm.diffusion.distill.DistillSettings;
+import io.piddm.diffusion.distill.Distillation;
+import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.diffusion.eval.ModelEvaluation;
+import io.piddm.diffusion.eval.SampleEvaluation;
+import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.diffusion.train.TeacherTraining;
+import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.diffusion.train.TrainingListener;
+import io.piddm.physics.dataset.DatasetSidecar;
+import io.piddm.physics.pde.Pde;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Local model work without the mesh: train a teacher on a dataset folder, distil it into a one-step
+ * student, and evaluate either against a held-out reference set. The trainer service runs the same
+ * classes.
+ */
+final class ModelCommands {
+
+  private ModelCommands() {}
+
+  /** Optimiser options shared by teacher and student training. */
+  static final class Optimiser {
+    @Option(names = "--steps", required = true, description = "Optimiser steps.")
+    long steps;
+
+    @Option(
+        names = "--batch",
+        defaultValue = "32",
+        description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(
+        names = "--lr",
+        defaultValue = "1e-3",
+        description = "Peak learning rate (default ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(
+        names = "--warmup",
+        defaultValue = "200",
+        description = "Warm-up steps (default ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Option(
+        names = "--clip",
+        defaultValue = "1.0",
+        description = "Gradient-norm clip (default ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(
+        names = "--ema",
+        defaultValue = "0.999",
+        description = "EMA decay (default ${DEFAULT-VALUE}).")
+    double ema;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "1",
+        description = "Training seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+        names = "--checkpoint-every",
+        defaultValue = "500",
+        description =
+            "Steps between checkpoints (default ${DEFAULT-VALUE}); a run started again resumes.")
+    long checkpointEvery;
+
+    TrainSettings settings(CommandLine commandLine, Path checkpoints) {
+      try {
+        return new TrainSettings(
+            batch, steps, learningRate, warmup, clip, ema, seed, checkpointEvery, checkpoints);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(commandLine, e.getMessage());
+      }
+    }
+  }
+
+  /** A progress bar on stderr fed by a training listener. */
+  static final class TrainingBar implements TrainingListener, AutoCloseable {
+    private final ProgressBar bar;
+
+    TrainingBar(String task, long steps) {
+      bar =
+          new ProgressBarBuilder()
+              .setTaskName(task)
+              .setInitialMax(steps)
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(new ConsoleProgressBarConsumer(System.err))
+              .setUpdateIntervalMillis(500)
+              .showSpeed()
+              .build();
+    }
+
+    @Override
+    public void onStep(long step, long total, double loss, double rate, double eta, long skipped) {
+      bar.stepTo(step);
+      bar.setExtraMessage(
+          String.format(" loss %.4f%s", loss, skipped > 0 ? " skipped " + skipped : ""));
+    }
+
+    @Override
+    public void close() {
+      bar.close();
+    }
+  }
+
+  @Command(
+      name = "teacher",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Train the EDM teacher on a dataset folder (from 'piddm data generate') and save it as",
+        "OUT/model.json + OUT/weights.ndlist (EMA weights). Checkpoints go to OUT/checkpoint:",
+        "the same command started again resumes a killed run where its last checkpoint left it."
+      },
+      footer = {
+        "",
+        "Examples:",
+        "  piddm teacher --data data/darcy32 --steps 3000 --out models/teacher-darcy32",
+        "  piddm teacher --data data/p16 --preset tiny --steps 200 --batch 8 --out /tmp/t"
+      })
+  static final class Teacher implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--data", required = true, description = "Training dataset folder.")
+    Path data;
+
+    @Option(names = "--out", required = true, description = "Output model folder.")
+    Path out;
+
+    @Option(
+        names = "--preset",
+        defaultValue = "auto",
+        description =
+            "Network size: auto (by resolution), tiny, 32 or 64 (default ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Mixin Optimiser optimiser;
+
+    @Override
+    public Integer call() throws IOException {
+      DatasetSidecar sidecar = DatasetSidecar.read(data);
+      int channels = Pde.parse(sidecar.pde()).channels().size();
+      UNetSpec network =
+          switch (preset) {
+            case "auto" -> TeacherTraining.presetFor(sidecar.resolution(), channels);
+            case "tiny" -> UNetSpec.tiny(channels);
+            case "32" -> UNetSpec.preset32(channels);
+            case "64" -> UNetSpec.preset64(channels);
+            default ->
+                throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--preset: auto, tiny, 32 or 64, got " + preset);
+          };
+      TrainSettings settings = optimiser.settings(spec.commandLine(), out.resolve("checkpoint"));
+      TrainedModel model;
+      try (TrainingBar bar = new TrainingBar("teacher", settings.steps())) {
+        model = TeacherTraining.run(data, network, settings, out, bar);
+      }
+      System.out.printf(
+          "teacher: %s at %d², %d steps, %.0f s, %s skipped steps → %s%n",
+          model.pde(),
+          model.resolution(),
+          settings.steps(),
+          ((Number) model.training().get("seconds")).doubleValue(),
+          model.training().get("skippedSteps"),
+          out);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "distill",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Distil a teacher into the one-step PIDDM student: a bank of (ε, x0) pairs from the",
+        "teacher's Heun ODE, and the loss ‖d(ε) − x0‖² + λ_train‖R(d(ε))/rms(f)‖² under the",
+        "consistent residual spec (λ_train = 0: pure distillation). Saves OUT/model.json and",
+        "OUT/weights.ndlist; checkpoints in OUT/checkpoint, resumed when started again."
+      },
+      footer = {
+        "",
+        "Examples:",
+        "  piddm distill --teacher models/teacher-darcy32 --lambda 0.1 --steps 2000 --out models/piddm-darcy32",
+        "  piddm distill --teacher models/teacher-darcy32 --lambda 0 --steps 2000 --out models/pure-darcy32"
+      })
+  static final class Distill implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--teacher", required = true, description = "Teacher model folder.")
+    Path teacher;
+
+    @Option(names = "--out", required = true, description = "Output model folder.")
+    Path out;
+
+    @Option(
+        names = "--lambda",
+        defaultValue = "0.1",
+        description = "λ_train (default ${DEFAULT-VALUE}).")
+    double lambda;
+
+    @Option(
+        names = "--bank",
+        defaultValue = "512",
+        description = "Pairs in the bank (default ${DEFAULT-VALUE}).")
+    int bank;
+
+    @Option(
+        names = "--teacher-steps",
+        defaultValue = "18",
+        description = "Heun steps per pair (default ${DEFAULT-VALUE}).")
+    int teacherSteps;
+
+    @Option(
+        names = "--refresh-every",
+        defaultValue = "200",
+        description =
+            "Student steps between bank refreshes, 0 = fixed bank (default ${DEFAULT-VALUE}).")
+    long refreshEvery;
+
+    @Option(
+        names = "--refresh-fraction",
+        defaultValue = "0.1",
+        description = "Fraction of the bank replaced at each refresh (default ${DEFAULT-VALUE}).")
+    double refreshFraction;
+
+    @Mixin Optimiser optimiser;
+
+    @Override
+    public Integer call() throws IOException {
+      DistillSettings distill;
+      try {
+        distill =
+            new DistillSettings(bank, teacherSteps, refreshEvery, refreshFraction, lambda, 32);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      TrainSettings settings = optimiser.settings(spec.commandLine(), out.resolve("checkpoint"));
+      Distillation.Result result;
+      try (TrainingBar bar = new TrainingBar("student", settings.steps())) {
+        result = Distillation.run(teacher, distill, settings, out, bar);
+      }
+      System.out.printf(
+          "student: λ_train %.3g, %d steps in %.0f s; %d teacher pairs cost %.1f s (%.3f s/pair);"
+              + " %d skipped steps → %s%n",
+          lambda,
+          settings.steps(),
+          result.trainingSeconds(),
+          result.pairsGenerated(),
+          result.pairGenerationSeconds(),
+          result.pairGenerationSeconds() / Math.max(1, result.pairsGenerated()),
+          result.skippedSteps(),
+          out);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "eval",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Evaluate a teacher or student against a held-out reference set made by the solver with",
+        "another seed: PDE error under both residual specs, MMSE, SMSE, network evaluations and",
+        "wall-clock per sample; for a teacher also the guided forward and inverse tasks.",
+        "Writes OUT/evaluation.json and PNG sheets."
+      },
+      footer = {
+        "",
+        "Examples:",
+        "  piddm data generate --pde darcy --resolution 32 --count 64 --seed 2 --out data/darcy32-ref",
+        "  piddm eval --model models/teacher-darcy32 --reference data/darcy32-ref --out eval/teacher",
+        "  piddm eval --model models/piddm-darcy32 --reference data/darcy32-ref --samples 64 --json"
+      })
+  static final class Eval implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Model folder (teacher or student).")
+    Path model;
+
+    @Option(names = "--reference", required = true, description = "Held-out dataset folder.")
+    Path reference;
+
+    @Option(
+        names = "--out",
+        required = true,
+        description = "Output folder for the report and PNGs.")
+    Path out;
+
+    @Option(
+        names = "--samples",
+        defaultValue = "32",
+        description = "Generated samples (default ${DEFAULT-VALUE}).")
+    int samples;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "3",
+        description = "Sampling seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(
+        names = "--heun-steps",
+        defaultValue = "18",
+        description = "Teacher Heun steps (default ${DEFAULT-VALUE}).")
+    int heunSteps;
+
+    @Option(
+        names = "--tasks",
+        defaultValue = "4",
+        description = "Reference fields per guided task, 0 = none (default ${DEFAULT-VALUE}).")
+    int tasks;
+
+    @Option(
+        names = "--guided-steps",
+        defaultValue = "200",
+        description = "Guided Heun steps (default ${DEFAULT-VALUE}).")
+    int guidedSteps;
+
+    @Option(
+        names = "--zeta-obs",
+        defaultValue = "50",
+        description = "Observation guidance weight (default ${DEFAULT-VALUE}).")
+    double zetaObs;
+
+    @Option(
+        names = "--zeta-pde",
+        defaultValue = "1e-4",
+        description = "Residual guidance weight (default ${DEFAULT-VALUE}).")
+    double zetaPde;
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      ModelEvaluation.Settings settings;
+      try {
+        settings =
+            new ModelEvaluation.Settings(
+                samples,
+                seed,
+                heunSteps,
+                16,
+                tasks,
+                new GuidedSampler.Settings(guidedSteps, zetaObs, zetaPde));
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      ModelEvaluation.Result result;
+      try (ProgressBar bar =
+          new ProgressBarBuilder()
+              .setTaskName("sampling")
+              .setInitialMax(samples)
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(new ConsoleProgressBarConsumer(System.err))
+              .build()) {
+        result = ModelEvaluation.evaluate(model, reference, settings, out, bar::stepTo);
+      }
+      if (json) {
+        System.out.println(
+            new GsonBuilder()
+                .setPrettyPrinting()
+                .serializeSpecialFloatingPointValues()
+                .create()
+                .toJson(result));
+        return 0;
+      }
+      System.out.printf(
+          "%-18s %5s %12s %-28s %-28s %-22s %-22s%n",
+          "method",
+          "NFE",
+          "s/sample",
+          "PDE error rel (consistent)",
+          "PDE error rel (published)",
+          "MMSE",
+          "SMSE");
+      for (SampleEvaluation.Report r : result.samples()) {
+        var relative = r.pdeErrorRelative().values().toArray(new Double[0]);
+        System.out.printf(
+            "%-18s %5d %12.4f %-28s %-28s %-22s %-22s%n",
+            r.method(),
+            r.networkEvaluations(),
+            r.secondsPerSample(),
+            String.format("%.4g", relative[0]),
+            relative.length > 1 ? String.format("%.4g", relative[1]) : "–",
+            compact(r.mmse()),
+            compact(r.smse()));
+      }
+      for (ModelEvaluation.TaskReport t : result.tasks()) {
+        System.out.printf(
+            "%-18s %s (%s → %s, %d fields): relative L2 %.4f ± %.4f%s, %d NFE, %.1f s/task%n",
+            t.method(),
+            t.task(),
+            t.observed(),
+            t.estimated(),
+            t.count(),
+            t.relativeL2Mean(),
+            t.relativeL2Std(),
+            t.errorRateMean() == null
+                ? ""
+                : String.format(", error rate %.4f ± %.4f", t.errorRateMean(), t.errorRateStd()),
+            t.networkEvaluations(),
+            t.secondsPerTask());
+      }
+      System.out.println("report: " + out.resolve("evaluation.json"));
+      return 0;
+    }
+
+    private static String compact(Map<String, Double> perChannel) {
+      StringBuilder s = new StringBuilder();
+      perChannel.forEach(
+          (c, v) ->
+              s.append(s.length() == 0 ? "" : " ").append(c).append(String.format(" %.3g", v)));
+      return s.toString();
+    }
+  }
+}
