@@ -15,7 +15,7 @@ import java.util.function.Function;
  * Heun step of the probability-flow ODE is followed by a gradient step on x_t against
  *
  * <pre>
- *   L_obs = ‖(x̂0 − x′) ⊙ M‖₂  (normalised units)      L_pde = ‖R(x̂0)‖₂²  (physical units)
+ *   L_obs = ‖(x̂0 − x′) ⊙ M‖₂  (normalised units)      L_pde = ‖R(x̂0)‖₂  (physical units)
  *   x̂0 = D(x_t; σ_t),   x_{t+1} ← x_{t+1} − ζ_obs ∇_{x_t} L_obs − ζ_pde ∇_{x_t} L_pde
  * </pre>
  *
@@ -49,6 +49,7 @@ public final class GuidedSampler {
   private final ResidualSpec spec;
   private final Grid grid;
   private final Settings settings;
+  private long skippedGuidance;
 
   public GuidedSampler(
       Edm edm, Normalization normalization, ResidualSpec spec, Grid grid, Settings settings) {
@@ -57,6 +58,11 @@ public final class GuidedSampler {
     this.spec = spec;
     this.grid = grid;
     this.settings = settings;
+  }
+
+  /** Guidance steps skipped because their gradient was not finite, since construction. */
+  public long skippedGuidanceSteps() {
+    return skippedGuidance;
   }
 
   public int networkEvaluations() {
@@ -86,6 +92,12 @@ public final class GuidedSampler {
         }
         guidance = x.getGradient();
         guidance.attach(scope);
+        if (!Float.isFinite(guidance.abs().max().getFloat())) {
+          // oneDNN's sporadic NaN (DESIGN.md §5) must not poison the sample: skip this step's
+          // guidance and count it.
+          skippedGuidance++;
+          guidance = guidance.zerosLike();
+        }
         NDArray plain = x.stopGradient();
         NDArray d = plain.sub(denoised.stopGradient()).div(t[i]);
         NDArray next = plain.add(d.mul(t[i + 1] - t[i]));
@@ -95,6 +107,11 @@ public final class GuidedSampler {
           next = plain.add(d.add(d2).mul(0.5 * (t[i + 1] - t[i])));
         }
         next = next.sub(guidance);
+        if (Boolean.getBoolean("piddm.debugGuided")) {
+          System.err.printf(
+              "guided step %d σ %.4g |x| %.4g |g| %.4g%n",
+              i, t[i], next.abs().max().getFloat(), guidance.abs().max().getFloat());
+        }
         next.attach(parent);
         x = next;
       }
@@ -102,7 +119,7 @@ public final class GuidedSampler {
     return x;
   }
 
-  /** ζ_obs‖(x̂0 − x′)⊙M‖ + ζ_pde‖R(x̂0)‖² per sample, summed over the batch. */
+  /** ζ_obs‖(x̂0 − x′)⊙M‖ + ζ_pde‖R(x̂0)‖ per sample, summed over the batch. */
   private NDArray guidanceLoss(NDArray denoised, NDArray observed, NDArray mask) {
     long n = denoised.getShape().get(0);
     // One norm per sample, summed: samples of a batch must not steer each other.
@@ -119,7 +136,11 @@ public final class GuidedSampler {
     NDArray loss = observation.mul(settings.zetaObservation());
     if (settings.zetaPde() > 0) {
       NDArray residual = DjlResidual.residual(spec, grid, normalization.toPhysical(denoised));
-      loss = loss.add(residual.square().sum().mul(settings.zetaPde()));
+      // The norm, not its square (as DiffusionPDE): the squared residual's curvature grows like
+      // 1/h⁴ and made fixed-size gradient steps diverge near σ_min.
+      NDArray perSample =
+          residual.square().reshape(n, -1).sum(new int[] {1}).add(1e-12f).sqrt().sum();
+      loss = loss.add(perSample.mul(settings.zetaPde()));
     }
     return loss;
   }
