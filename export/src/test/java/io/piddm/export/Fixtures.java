@@ -46,14 +46,21 @@ final class Fixtures {
   }
 
   static OnnxExporter.ExportSpec export(UNetSpec spec, int size, long seed) {
+    return export(spec, size, seed, ResidualSpecs.consistent(Pde.DARCY));
+  }
+
+  /** Darcy-like normalisation for two channels, (0, 1) for one channel (Burgers). */
+  static OnnxExporter.ExportSpec export(
+      UNetSpec spec, int size, long seed, io.piddm.physics.residual.ResidualSpec residual) {
+    boolean joint = spec.channels() == 2;
     return new OnnxExporter.ExportSpec(
         "test",
         "0",
         spec,
         weights(spec, seed),
-        MEAN,
-        STD,
-        ResidualSpecs.consistent(Pde.DARCY),
+        joint ? MEAN : new double[] {0},
+        joint ? STD : new double[] {1},
+        residual,
         new Grid(size));
   }
 

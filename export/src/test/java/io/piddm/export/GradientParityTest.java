@@ -13,6 +13,7 @@ import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.physics.residual.ResidualSpecs;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,14 +44,17 @@ class GradientParityTest {
     /** 3 % of the points of both channels. */
     RANDOM,
     /** No observations, λ_obs = 0: the PIDDM-ref objective. */
-    RESIDUAL_ONLY
+    RESIDUAL_ONLY,
+    /** Burgers (one channel, periodic columns), 3 % observed: the wrap-around path. */
+    BURGERS_PERIODIC
   }
 
   record Inputs(float[] eps, float[] observed, float[] mask, float lambdaObs, float lambdaPde) {}
 
   record Outputs(float[] loss, float[] grad, float[] xMix) {}
 
-  static Inputs inputs(Case c, int channels, long seed) {
+  static Inputs inputs(Case c, OnnxExporter.ExportSpec export, long seed) {
+    int channels = export.spec().channels();
     Random random = new Random(seed);
     int plane = SIZE * SIZE;
     int n = BATCH * channels * plane;
@@ -60,12 +64,12 @@ class GradientParityTest {
     for (int k = 0; k < n; k++) {
       int channel = (k / plane) % channels;
       observed[k] =
-          (float) (Fixtures.MEAN[channel] + 0.5 * Fixtures.STD[channel] * random.nextGaussian());
+          (float) (export.mean()[channel] + 0.5 * export.std()[channel] * random.nextGaussian());
       mask[k] =
           switch (c) {
             case FORWARD -> channel == 0 ? 1 : 0;
-            case INVERSE -> channel == 1 ? 1 : 0;
-            case RANDOM -> random.nextDouble() < 0.03 ? 1 : 0;
+            case INVERSE -> channel == channels - 1 ? 1 : 0;
+            case RANDOM, BURGERS_PERIODIC -> random.nextDouble() < 0.03 ? 1 : 0;
             case RESIDUAL_ONLY -> 0;
           };
     }
@@ -79,14 +83,18 @@ class GradientParityTest {
         Arguments.of(Case.INVERSE, UNetSpec.tiny(2)),
         Arguments.of(Case.RANDOM, UNetSpec.tiny(2)),
         Arguments.of(Case.RESIDUAL_ONLY, UNetSpec.tiny(2)),
-        Arguments.of(Case.RANDOM, UNetSpec.preset32(2)));
+        Arguments.of(Case.RANDOM, UNetSpec.preset32(2)),
+        Arguments.of(Case.BURGERS_PERIODIC, UNetSpec.tiny(1)));
   }
 
   @ParameterizedTest(name = "{0}, {1}")
   @MethodSource("cases")
   void onnxGradientMatchesDjlAutograd(Case c, UNetSpec spec) throws Exception {
-    OnnxExporter.ExportSpec export = Fixtures.export(spec, SIZE, 21);
-    Inputs in = inputs(c, spec.channels(), 8);
+    OnnxExporter.ExportSpec export =
+        c == Case.BURGERS_PERIODIC
+            ? Fixtures.export(spec, SIZE, 21, ResidualSpecs.byId("burgers/central"))
+            : Fixtures.export(spec, SIZE, 21);
+    Inputs in = inputs(c, export, 8);
     Outputs onnx;
     Path file = OnnxExporter.export(export, dir).reconstruct();
     try (OnnxSessions.Opened s = OnnxSessions.open(file, OnnxSessions.Provider.CPU, 1)) {
@@ -110,7 +118,7 @@ class GradientParityTest {
   void gradientMatchesCentralFiniteDifference() throws Exception {
     UNetSpec spec = UNetSpec.tiny(2);
     OnnxExporter.ExportSpec export = Fixtures.export(spec, SIZE, 31);
-    Inputs in = inputs(Case.RANDOM, 2, 9);
+    Inputs in = inputs(Case.RANDOM, export, 9);
     float[] v = Fixtures.gaussian(new Random(10), in.eps().length);
     double t = 1e-2;
     Path file = OnnxExporter.export(export, dir).reconstruct();
@@ -168,7 +176,7 @@ class GradientParityTest {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray d =
             new Student(new UNet(spec))
-                .physical(new DjlOps(), params::get, eps, Fixtures.STD, Fixtures.MEAN);
+                .physical(new DjlOps(), params::get, eps, export.std(), export.mean());
         NDArray misfit = d.sub(observed).mul(mask);
         NDArray obsTerm = misfit.mul(misfit).sum(new int[] {1, 2, 3});
         NDArray xMix = observed.mul(mask).add(d.mul(mask.neg().add(1f)));
