@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       ModelCommands.Teacher.class,
       ModelCommands.Distill.class,
       ModelCommands.Eval.class,
+      ModelCommands.Export.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -150,6 +150,18 @@ class ModelCommandsTest {
                 studentEval.toString()))
         .isZero();
     assertThat(studentEval.resolve("piddm-1.json")).isRegularFile();
+
+    Path onnx = dir.resolve("onnx");
+    var out = new java.io.StringWriter();
+    cli.setOut(new java.io.PrintWriter(out));
+    assertThat(cli.execute("export", "--model", student.toString(), "--out", onnx.toString()))
+        .isZero();
+    assertThat(onnx.resolve("model.onnx")).isRegularFile();
+    assertThat(onnx.resolve("reconstruct.onnx")).isRegularFile();
+    assertThat(
+            cli.execute(
+                "export", "--model", teacher.toString(), "--out", dir.resolve("x").toString()))
+        .isNotZero();
   }
 
   @Test

@@ -46,6 +46,9 @@ public final class OnnxExporter {
   public static final String MODEL_FILE = "model.onnx";
   public static final String RECONSTRUCT_FILE = "reconstruct.onnx";
 
+  /** The noise input of both graphs. */
+  public static final String EPS = "eps";
+
   public static final String LOSS_DEFINITION =
       "loss[n] = lambda_obs * sum_{c,i,j} ((d(eps) - x_obs) * mask)^2"
           + " + lambda_pde * mean_{evaluated nodes} R(x_mix)^2;"
@@ -137,7 +140,7 @@ public final class OnnxExporter {
   public static ModelProto modelGraph(ExportSpec export) {
     OnnxGraph graph = new OnnxGraph("piddm_student");
     OnnxOps ops = new OnnxOps(graph);
-    Sym eps = graph.input("eps", export.fieldShape());
+    Sym eps = graph.input(EPS, export.fieldShape());
     Sym x = studentPhysical(ops, export, eps);
     graph.output("x", x);
     Map<String, String> meta = metadata(export, "model");
@@ -152,7 +155,7 @@ public final class OnnxExporter {
     OnnxGraph graph = new OnnxGraph("piddm_reconstruct");
     OnnxOps ops = new OnnxOps(graph);
     long[] field = export.fieldShape();
-    Sym eps = ops.track(graph.input("eps", field));
+    Sym eps = ops.track(graph.input(EPS, field));
     Sym observed = graph.input("x_obs", field);
     Sym mask = graph.input("mask", field);
     Sym lambdaObs = graph.input("lambda_obs", 1);
