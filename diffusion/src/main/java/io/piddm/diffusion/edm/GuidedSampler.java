@@ -51,6 +51,9 @@ public final class GuidedSampler {
   private final Settings settings;
   private long skippedGuidance;
 
+  /** Largest guidance step as a fraction of the current σ (rms per pixel). */
+  static final double TRUST = Double.parseDouble(System.getProperty("piddm.guidanceTrust", "0.5"));
+
   public GuidedSampler(
       Edm edm, Normalization normalization, ResidualSpec spec, Grid grid, Settings settings) {
     this.edm = edm;
@@ -106,6 +109,13 @@ public final class GuidedSampler {
           NDArray d2 = next.sub(edm.denoise(parameters, next, s)).div(t[i + 1]);
           next = plain.add(d.add(d2).mul(0.5 * (t[i + 1] - t[i])));
         }
+        // Trust region: a guidance step moves no sample further (rms per pixel) than a fraction
+        // of the current noise level. Without it, fixed-weight steps on the residual (whose
+        // curvature grows like 1/h²) diverged at small σ on 32² Darcy.
+        NDArray rms = guidance.square().reshape(n, -1).mean(new int[] {1}).sqrt();
+        double cap = TRUST * t[i];
+        guidance =
+            guidance.mul(rms.add(1e-30f).pow(-1).mul((float) cap).minimum(1f).reshape(n, 1, 1, 1));
         next = next.sub(guidance);
         if (Boolean.getBoolean("piddm.debugGuided")) {
           System.err.printf(
