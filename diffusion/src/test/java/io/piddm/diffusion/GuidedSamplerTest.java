@@ -67,7 +67,7 @@ class GuidedSamplerTest {
       // Residual guidance alone lowers the consistent residual of the sample (physical units).
       var set = TeacherOverfitTest.trainingSetWithNormalization();
       var spec = ResidualSpecs.consistent(Pde.POISSON);
-      double zetaPde = Double.parseDouble(System.getProperty("guidance.zetaPde", "1e-3"));
+      double zetaPde = Double.parseDouble(System.getProperty("guidance.zetaPde", "0.02"));
       GuidedSampler physics =
           new GuidedSampler(
               edm,
