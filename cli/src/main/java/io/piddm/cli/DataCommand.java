@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -108,14 +106,7 @@ final class DataCommand implements Runnable {
       long start = System.nanoTime();
       DatasetSidecar sidecar;
       try (ProgressBar bar =
-          new ProgressBarBuilder()
-              .setTaskName(dataset.pde().id() + " " + resolution + "²")
-              .setInitialMax(count)
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-              .setUpdateIntervalMillis(250)
-              .showSpeed()
-              .build()) {
+          ProgressBars.onStderr(dataset.pde().id() + " " + resolution + "²", count)) {
         sidecar = new DatasetGenerator(dataset, workers).generate(out, bar::stepBy);
       }
       double seconds = (System.nanoTime() - start) / 1e9;

@@ -17,10 +17,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -98,15 +95,7 @@ final class ModelCommands {
     private final ProgressBar bar;
 
     TrainingBar(String task, long steps) {
-      bar =
-          new ProgressBarBuilder()
-              .setTaskName(task)
-              .setInitialMax(steps)
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new ConsoleProgressBarConsumer(System.err))
-              .setUpdateIntervalMillis(500)
-              .showSpeed()
-              .build();
+      bar = ProgressBars.onStderr(task, steps);
     }
 
     @Override
@@ -363,13 +352,7 @@ final class ModelCommands {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
       ModelEvaluation.Result result;
-      try (ProgressBar bar =
-          new ProgressBarBuilder()
-              .setTaskName("sampling")
-              .setInitialMax(samples)
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new ConsoleProgressBarConsumer(System.err))
-              .build()) {
+      try (ProgressBar bar = ProgressBars.onStderr("sampling", samples)) {
         result = ModelEvaluation.evaluate(model, reference, settings, out, bar::stepTo);
       }
       if (json) {

@@ -5,16 +5,15 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Normalization;
+import io.piddm.diffusion.io.AtomicFiles;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.pde.Pde;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -59,16 +58,9 @@ public record TrainedModel(
   /** Writes the weights, then the card, so a folder with a card always has its weights. */
   public void write(Path dir, DjlParameters weights) throws IOException {
     Files.createDirectories(dir);
-    Path temporary = dir.resolve(WEIGHTS + ".tmp");
-    try (OutputStream out = Files.newOutputStream(temporary)) {
-      weights.save(out);
-    }
-    Files.move(
-        temporary,
-        dir.resolve(WEIGHTS),
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
-    Files.writeString(dir.resolve(CARD), GSON.toJson(this), StandardCharsets.UTF_8);
+    AtomicFiles.write(dir, WEIGHTS, weights::save);
+    AtomicFiles.write(
+        dir, CARD, out -> out.write(GSON.toJson(this).getBytes(StandardCharsets.UTF_8)));
   }
 
   public static TrainedModel read(Path dir) throws IOException {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.io.AtomicFiles;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.physics.random.Seeds;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -230,10 +230,10 @@ public final class Trainer implements AutoCloseable {
     Path target = dir.resolve(folder);
     deleteRecursively(target);
     Files.createDirectories(target);
-    write(target, "weights.ndlist", parameters::save);
-    write(target, "ema.ndlist", ema::save);
-    write(target, "adam-m.ndlist", out -> encode(firstMoment, out));
-    write(target, "adam-v.ndlist", out -> encode(secondMoment, out));
+    AtomicFiles.write(target, "weights.ndlist", parameters::save);
+    AtomicFiles.write(target, "ema.ndlist", ema::save);
+    AtomicFiles.write(target, "adam-m.ndlist", out -> encode(firstMoment, out));
+    AtomicFiles.write(target, "adam-v.ndlist", out -> encode(secondMoment, out));
     objective.save(target);
     Properties state = new Properties();
     state.setProperty("step", Long.toString(step));
@@ -241,7 +241,7 @@ public final class Trainer implements AutoCloseable {
     state.setProperty("seed", Long.toString(settings.seed()));
     state.setProperty("objective", objective.name());
     state.setProperty("checkpoint", folder);
-    write(
+    AtomicFiles.write(
         dir,
         STATE,
         out ->
@@ -316,22 +316,6 @@ public final class Trainer implements AutoCloseable {
     decodeInto(folder.resolve("adam-v.ndlist"), trainer.secondMoment, manager);
     objective.restore(folder);
     return trainer;
-  }
-
-  private interface Writer {
-    void write(OutputStream out) throws IOException;
-  }
-
-  private static void write(Path dir, String name, Writer writer) throws IOException {
-    Path temporary = dir.resolve(name + ".tmp");
-    try (OutputStream out = Files.newOutputStream(temporary)) {
-      writer.write(out);
-    }
-    Files.move(
-        temporary,
-        dir.resolve(name),
-        StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static void encode(Map<String, NDArray> arrays, OutputStream out) throws IOException {
