@@ -369,19 +369,24 @@ final class ModelCommands {
           "method",
           "NFE",
           "s/sample",
-          "PDE error rel (consistent)",
+          "PDE error rel (training)",
           "PDE error rel (published)",
           "MMSE",
           "SMSE");
       for (SampleEvaluation.Report r : result.samples()) {
-        var relative = r.pdeErrorRelative().values().toArray(new Double[0]);
+        Pde kind = Pde.parse(r.pde());
+        Double consistent =
+            r.pdeErrorRelative().get(io.piddm.physics.residual.ResidualSpecs.training(kind).id());
+        Double published =
+            r.pdeErrorRelative()
+                .get(io.piddm.physics.residual.ResidualSpecs.publishedCompatible(kind).id());
         System.out.printf(
             "%-18s %5d %12.4f %-28s %-28s %-22s %-22s%n",
             r.method(),
             r.networkEvaluations(),
             r.secondsPerSample(),
-            String.format("%.4g", relative[0]),
-            relative.length > 1 ? String.format("%.4g", relative[1]) : "–",
+            consistent == null ? "–" : String.format("%.4g", consistent),
+            published == null ? "–" : String.format("%.4g", published),
             compact(r.mmse()),
             compact(r.smse()));
       }

@@ -44,7 +44,7 @@ public final class TrainedModelExport {
             weights,
             model.normalization().mean(),
             model.normalization().std(),
-            ResidualSpecs.consistent(model.pdeKind()),
+            ResidualSpecs.training(model.pdeKind()),
             new Grid(model.resolution())),
         outputDir);
   }

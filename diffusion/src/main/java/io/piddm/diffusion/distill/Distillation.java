@@ -58,7 +58,7 @@ public final class Distillation {
     Grid grid = new Grid(teacher.resolution());
     UNet net = teacher.net();
     Shape sampleShape = new Shape(pde.channels().size(), grid.size(), grid.size());
-    ResidualSpec spec = ResidualSpecs.consistent(pde);
+    ResidualSpec spec = ResidualSpecs.training(pde);
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager)) {
       PairBank bank =

@@ -22,7 +22,7 @@ import java.util.function.Function;
  *   L = mean ‖d(ε) − x0‖² + λ_train · mean (s · R(d(ε)))²,   s = 1 / rms(f),
  * </pre>
  *
- * with the first mean over pixels (normalised units), the second over the nodes the consistent
+ * with the first mean over pixels (normalised units), the second over the nodes the training
  * residual spec evaluates, R on the de-normalised output. Dividing by the source's rms (a constant
  * of the PDE and grid) makes the residual term the squared relative PDE error, the dimensionless
  * number the metrics report, so λ_train means the same for every PDE, unit and grid size.

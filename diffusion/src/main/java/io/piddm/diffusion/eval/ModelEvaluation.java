@@ -162,7 +162,7 @@ public final class ModelEvaluation {
       if (teacher && settings.tasks() > 0) {
         GuidedSampler guided =
             new GuidedSampler(
-                edm, normalization, ResidualSpecs.consistent(pde), grid, settings.guided());
+                edm, normalization, ResidualSpecs.training(pde), grid, settings.guided());
         int count = Math.min(settings.tasks(), reference.size());
         tasks.add(
             guidedTask(

@@ -186,6 +186,14 @@ public final class ResidualSpecs {
     };
   }
 
+  /**
+   * The spec a model is trained, guided and reconstructed with: the consistent one where the PDE
+   * has it, else (Burgers) the conservative central form, which converges with the grid.
+   */
+  public static ResidualSpec training(Pde pde) {
+    return pde == Pde.BURGERS ? byId("burgers/conservative-central") : consistent(pde);
+  }
+
   public static ResidualSpec publishedCompatible(Pde pde) {
     return switch (pde) {
       case DARCY -> byId("darcy/published-central-flux");
