@@ -121,6 +121,13 @@ public class ModelHolder {
     }
   }
 
+  /** Whether a model-dir or a registry model is configured. */
+  public boolean sourceConfigured() {
+    return config.modelDir().filter(s -> !s.isBlank()).isPresent()
+        || (config.registry().filter(s -> !s.isBlank()).isPresent()
+            && config.model().filter(s -> !s.isBlank()).isPresent());
+  }
+
   /** The model serving now, or null. */
   public LoadedModel current() {
     return current.get();
