@@ -3,6 +3,8 @@ package io.piddm.sampler;
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,6 +41,7 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -101,7 +104,17 @@ public class ModelHolder {
             });
     if (config.registry().filter(s -> !s.isBlank()).isPresent()
         && config.model().filter(s -> !s.isBlank()).isPresent()) {
-      registry = ManagedChannelBuilder.forTarget(config.registry().get()).usePlaintext().build();
+      ManagedChannelBuilder<?> channel =
+          ManagedChannelBuilder.forTarget(config.registry().get()).usePlaintext();
+      Optional<String> token = config.registryToken();
+      if (token != null && token.filter(t -> !t.isBlank()).isPresent()) {
+        Metadata headers = new Metadata();
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+            "Bearer " + token.get().trim());
+        channel.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
+      registry = channel.build();
       scheduler.execute(this::reconcile);
       long every = config.reconcileInterval().toMillis();
       if (every > 0) {
@@ -134,14 +147,19 @@ public class ModelHolder {
   }
 
   public LoadState state() {
-    if (pending.get() != 0) {
-      return LoadState.LOAD_STATE_LOADING;
+    LoadedModel served = current.get();
+    long loading = pending.get();
+    if (served == null) {
+      return loading != 0 ? LoadState.LOAD_STATE_LOADING : LoadState.LOAD_STATE_NONE;
     }
-    return current.get() == null ? LoadState.LOAD_STATE_NONE : LoadState.LOAD_STATE_SERVING;
+    // a version being loaded while another serves still serves; the swap publishes it first
+    return LoadState.LOAD_STATE_SERVING;
   }
 
   public long pendingVersion() {
-    return pending.get();
+    LoadedModel served = current.get();
+    long loading = pending.get();
+    return served != null && served.identity().getVersion() == loading ? 0 : loading;
   }
 
   public synchronized List<LoadFailure> recentFailures() {

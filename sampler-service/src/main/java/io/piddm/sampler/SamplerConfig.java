@@ -15,6 +15,9 @@ public interface SamplerConfig {
   /** The registry, host:port; with {@link #model()} the sampler loads the alias's version. */
   Optional<String> registry();
 
+  /** Bearer token for the registry, needed only when its reads are closed. */
+  Optional<String> registryToken();
+
   /** Model name in the registry. */
   Optional<String> model();
 
