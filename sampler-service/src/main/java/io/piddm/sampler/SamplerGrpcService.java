@@ -116,23 +116,29 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
 
   private void submit(StreamObserver<?> out, Runnable work, boolean complete) {
     try {
+      // the call's gRPC Context travels with the work, so its cancellation is visible there
       workers.execute(
-          () -> {
-            try {
-              work.run();
-              if (complete) {
-                out.onCompleted();
-              }
-            } catch (StatusRuntimeException e) {
-              out.onError(e);
-            } catch (CancellationException e) {
-              LOG.debugf("cancelled: %s", e.getMessage());
-            } catch (RuntimeException e) {
-              LOG.errorf(e, "sampler request failed");
-              out.onError(
-                  Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
-            }
-          });
+          io.grpc.Context.current()
+              .wrap(
+                  () -> {
+                    try {
+                      work.run();
+                      if (complete) {
+                        out.onCompleted();
+                      }
+                    } catch (StatusRuntimeException e) {
+                      out.onError(e);
+                    } catch (CancellationException e) {
+                      LOG.debugf("cancelled: %s", e.getMessage());
+                    } catch (RuntimeException e) {
+                      LOG.errorf(e, "sampler request failed");
+                      out.onError(
+                          Status.INTERNAL
+                              .withDescription(e.toString())
+                              .withCause(e)
+                              .asRuntimeException());
+                    }
+                  }));
     } catch (RejectedExecutionException e) {
       out.onError(
           Status.RESOURCE_EXHAUSTED
