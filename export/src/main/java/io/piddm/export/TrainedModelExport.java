@@ -3,6 +3,7 @@ package io.piddm.export;
 import ai.djl.ndarray.NDManager;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.inference.OnnxSessions;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;

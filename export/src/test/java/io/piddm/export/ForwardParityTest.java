@@ -9,6 +9,7 @@ import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.inference.OnnxSessions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Random;

@@ -13,6 +13,7 @@ import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.inference.OnnxSessions;
 import io.piddm.physics.residual.ResidualSpecs;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,22 +1,460 @@
 package io.piddm.sampler;
 
-import io.grpc.BindableService;
-import io.grpc.ServerServiceDefinition;
+import com.google.protobuf.Timestamp;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.piddm.inference.Reconstruction;
+import io.piddm.inference.StudentModel;
+import io.piddm.proto.v1.GenerateRequest;
+import io.piddm.proto.v1.GenerateResponse;
+import io.piddm.proto.v1.ModelRef;
+import io.piddm.proto.v1.ModelStatusRequest;
+import io.piddm.proto.v1.ModelStatusResponse;
+import io.piddm.proto.v1.ObservedPoint;
+import io.piddm.proto.v1.ReconstructProgress;
+import io.piddm.proto.v1.ReconstructRequest;
+import io.piddm.proto.v1.ReconstructResponse;
+import io.piddm.proto.v1.ReconstructResult;
+import io.piddm.proto.v1.RefinementSettings;
 import io.piddm.proto.v1.SamplerServiceGrpc;
-import io.piddm.service.NotYetImplemented;
 import io.quarkus.grpc.GrpcService;
+import jakarta.annotation.PreDestroy;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
 
 /**
- * The SamplerService contract, served so clients, health checks and reflection see it; every RPC
- * answers UNIMPLEMENTED naming what is missing until its issue lands.
+ * SamplerService over the inference module. Work runs on the sampler's worker pool (never the gRPC
+ * event loop); a request holds one {@link LoadedModel} from start to end, so it never mixes
+ * versions. Client mistakes map to INVALID_ARGUMENT / NOT_FOUND / RESOURCE_EXHAUSTED with a precise
+ * message; UNAVAILABLE before the first model is loaded.
  */
 @GrpcService
-public class SamplerGrpcService implements BindableService {
+public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBase {
+
+  private static final Logger LOG = Logger.getLogger(SamplerGrpcService.class);
+
+  /** Learning rate used when a request leaves it at 0. */
+  static final double DEFAULT_LEARNING_RATE = 0.01;
+
+  private final ModelHolder holder;
+  private final SamplerConfig config;
+  private final MeterRegistry meters;
+  private final ThreadPoolExecutor workers;
+
+  public SamplerGrpcService(ModelHolder holder, SamplerConfig config, MeterRegistry meters) {
+    this.holder = holder;
+    this.config = config;
+    this.meters = meters;
+    this.workers = workerPool(config, "sampler-worker");
+  }
+
+  static ThreadPoolExecutor workerPool(SamplerConfig config, String name) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        config.workers(),
+        config.workers(),
+        60,
+        TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(Math.max(1, config.maxQueue())),
+        r -> {
+          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  @PreDestroy
+  void stop() {
+    workers.shutdownNow();
+  }
 
   @Override
-  public ServerServiceDefinition bindService() {
-    return NotYetImplemented.service(
-        SamplerServiceGrpc.getServiceDescriptor(),
-        "ONNX Runtime serving of the student lands with issue #7 (it needs the exported model of issue #5)");
+  public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
+    submit(out, () -> out.onNext(doGenerate(request)), true);
+  }
+
+  @Override
+  public void reconstruct(ReconstructRequest request, StreamObserver<ReconstructResponse> out) {
+    ServerCallStreamObserver<ReconstructResponse> call =
+        (ServerCallStreamObserver<ReconstructResponse>) out;
+    call.setOnCancelHandler(() -> {});
+    submit(out, () -> doReconstruct(request, call), true);
+  }
+
+  @Override
+  public void modelStatus(ModelStatusRequest request, StreamObserver<ModelStatusResponse> out) {
+    ModelStatusResponse.Builder b =
+        ModelStatusResponse.newBuilder()
+            .setState(holder.state())
+            .setFollowedAlias(config.model().isPresent() ? config.alias() : "")
+            .setPendingVersion(holder.pendingVersion())
+            .addAllRecentFailures(holder.recentFailures());
+    LoadedModel m = holder.current();
+    if (m != null) {
+      b.setModel(m.identity())
+          .setExecutionProvider(m.providerLabel())
+          .setLoadedAt(
+              Timestamp.newBuilder()
+                  .setSeconds(m.loadedAt().getEpochSecond())
+                  .setNanos(m.loadedAt().getNano()))
+          .setManifest(m.manifest());
+    }
+    out.onNext(b.build());
+    out.onCompleted();
+  }
+
+  private void submit(StreamObserver<?> out, Runnable work, boolean complete) {
+    try {
+      // the call's gRPC Context travels with the work, so its cancellation is visible there
+      workers.execute(
+          io.grpc.Context.current()
+              .wrap(
+                  () -> {
+                    try {
+                      work.run();
+                      if (complete) {
+                        out.onCompleted();
+                      }
+                    } catch (StatusRuntimeException e) {
+                      out.onError(e);
+                    } catch (CancellationException e) {
+                      LOG.debugf("cancelled: %s", e.getMessage());
+                    } catch (RuntimeException e) {
+                      LOG.errorf(e, "sampler request failed");
+                      out.onError(
+                          Status.INTERNAL
+                              .withDescription(e.toString())
+                              .withCause(e)
+                              .asRuntimeException());
+                    }
+                  }));
+    } catch (RejectedExecutionException e) {
+      out.onError(
+          Status.RESOURCE_EXHAUSTED
+              .withDescription(
+                  "the sampler's request queue is full ("
+                      + config.maxQueue()
+                      + " waiting); retry later")
+              .asRuntimeException());
+    }
+  }
+
+  /** The served model, or UNAVAILABLE / NOT_FOUND when the request pins something else. */
+  static LoadedModel resolve(ModelHolder holder, ModelRef ref) {
+    LoadedModel m = holder.current();
+    if (m == null) {
+      throw Status.UNAVAILABLE
+          .withDescription("no model loaded yet (state " + holder.state() + ")")
+          .asRuntimeException();
+    }
+    var id = m.identity();
+    if (!ref.getModelName().isEmpty() && !ref.getModelName().equals(id.getModelName())) {
+      throw Status.NOT_FOUND
+          .withDescription(
+              "model '"
+                  + ref.getModelName()
+                  + "' is not served here (serving '"
+                  + id.getModelName()
+                  + "')")
+          .asRuntimeException();
+    }
+    if (ref.getVersion() != 0 && ref.getVersion() != id.getVersion()) {
+      throw Status.NOT_FOUND
+          .withDescription(
+              "version "
+                  + ref.getVersion()
+                  + " is not loaded (serving version "
+                  + id.getVersion()
+                  + ")")
+          .asRuntimeException();
+    }
+    if (!ref.getAlias().isEmpty() && !ref.getAlias().equals(id.getAlias())) {
+      throw Status.NOT_FOUND
+          .withDescription(
+              "alias '"
+                  + ref.getAlias()
+                  + "' is not followed here (following '"
+                  + id.getAlias()
+                  + "')")
+          .asRuntimeException();
+    }
+    return m;
+  }
+
+  private GenerateResponse doGenerate(GenerateRequest request) {
+    int count = request.getCount();
+    if (count < 1) {
+      throw Tensors.invalid("count must be >= 1, got " + count);
+    }
+    if (count > config.maxCount()) {
+      throw exhausted("count " + count + " exceeds the limit of " + config.maxCount());
+    }
+    RefinementSettings ref = request.getRefinement();
+    if (ref.getSteps() < 0) {
+      throw Tensors.invalid("refinement.steps must be >= 0, got " + ref.getSteps());
+    }
+    if (ref.getSteps() > config.maxRefinementSteps()) {
+      throw exhausted(
+          "refinement.steps "
+              + ref.getSteps()
+              + " exceeds the limit of "
+              + config.maxRefinementSteps());
+    }
+    nonNegative("refinement.lambda_infer", ref.getLambdaInfer());
+    nonNegative("refinement.learning_rate", ref.getLearningRate());
+    nonNegative("refinement.typicality_weight", ref.getTypicalityWeight());
+    LoadedModel m = resolve(holder, request.getModel());
+    StudentModel s = m.student();
+    long start = System.nanoTime();
+    try {
+      float[] fields;
+      if (ref.getSteps() > 0) {
+        float[] eps = s.noise(request.getSeed(), count);
+        float[] zeros = new float[s.dim()];
+        Reconstruction.optimise(
+            s,
+            eps,
+            zeros,
+            zeros,
+            count,
+            new Reconstruction.Settings(
+                ref.getSteps(),
+                lr(ref.getLearningRate()),
+                0,
+                ref.getLambdaInfer(),
+                ref.getTypicalityWeight(),
+                0),
+            null,
+            () -> io.grpc.Context.current().isCancelled());
+        fields = s.decode(eps, count);
+      } else {
+        fields = s.generate(request.getSeed(), count);
+      }
+      GenerateResponse.Builder b = GenerateResponse.newBuilder();
+      for (int i = 0; i < count; i++) {
+        b.addPdeError(s.pdeError(fields, i).absolute());
+      }
+      long[] shape = s.fieldShape();
+      long nanos = System.nanoTime() - start;
+      timer("piddm.sampler.generate", m).record(nanos, TimeUnit.NANOSECONDS);
+      return b.setFields(Tensors.float32(fields, count, shape[0], shape[1], shape[2]))
+          .setModel(m.identity())
+          .setNetworkEvaluations(1 + ref.getSteps())
+          .setServerMillis(nanos / 1e6)
+          .build();
+    } catch (ai.onnxruntime.OrtException e) {
+      throw Status.INTERNAL
+          .withDescription("ONNX Runtime: " + e.getMessage())
+          .withCause(e)
+          .asRuntimeException();
+    }
+  }
+
+  private void doReconstruct(
+      ReconstructRequest request, ServerCallStreamObserver<ReconstructResponse> call) {
+    if (request.getSteps() < 1) {
+      throw Tensors.invalid("steps must be >= 1, got " + request.getSteps());
+    }
+    if (request.getSteps() > config.maxSteps()) {
+      throw exhausted("steps " + request.getSteps() + " exceeds the limit of " + config.maxSteps());
+    }
+    if (request.getEnsembleSize() < 0) {
+      throw Tensors.invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
+    }
+    if (request.getEnsembleSize() > config.maxEnsemble()) {
+      throw exhausted(
+          "ensemble_size "
+              + request.getEnsembleSize()
+              + " exceeds the limit of "
+              + config.maxEnsemble());
+    }
+    if (request.getFieldEvery() < 0) {
+      throw Tensors.invalid("field_every must be >= 0, got " + request.getFieldEvery());
+    }
+    nonNegative("lambda_obs", request.getLambdaObs());
+    nonNegative("lambda_pde", request.getLambdaPde());
+    nonNegative("learning_rate", request.getLearningRate());
+    if (request.getLambdaObs() == 0 && request.getLambdaPde() == 0) {
+      throw Tensors.invalid("lambda_obs and lambda_pde are both 0: nothing to minimise");
+    }
+    LoadedModel m = resolve(holder, request.getModel());
+    StudentModel s = m.student();
+    long[] shape = s.fieldShape();
+    int d = s.dim();
+    float[] obs =
+        request.hasObservations()
+            ? Tensors.read(request.getObservations(), shape, "observations", false)
+            : new float[d];
+    float[] mask = new float[d];
+    switch (request.getMaskCase()) {
+      case DENSE_MASK -> {
+        mask = Tensors.read(request.getDenseMask(), shape, "dense_mask", true);
+        for (int k = 0; k < d; k++) {
+          if (mask[k] != 0 && mask[k] != 1) {
+            throw Tensors.invalid("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
+          }
+        }
+      }
+      case POINTS -> {
+        for (ObservedPoint p : request.getPoints().getPointsList()) {
+          if (p.getChannel() < 0
+              || p.getChannel() >= shape[0]
+              || p.getRow() < 0
+              || p.getRow() >= shape[1]
+              || p.getCol() < 0
+              || p.getCol() >= shape[2]) {
+            throw Tensors.invalid(
+                "points: ("
+                    + p.getChannel()
+                    + ", "
+                    + p.getRow()
+                    + ", "
+                    + p.getCol()
+                    + ") is outside the grid [C, H, W] = "
+                    + Arrays.toString(shape));
+          }
+          mask[(int) ((p.getChannel() * shape[1] + p.getRow()) * shape[2] + p.getCol())] = 1;
+        }
+      }
+      case MASK_NOT_SET -> {}
+    }
+    boolean anyObserved = false;
+    for (float v : mask) {
+      anyObserved |= v != 0;
+    }
+    if (request.getLambdaObs() > 0) {
+      if (!request.hasObservations()) {
+        throw Tensors.invalid("lambda_obs > 0 needs observations");
+      }
+      if (!anyObserved) {
+        throw Tensors.invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
+      }
+    }
+    int members = Math.max(1, request.getEnsembleSize());
+    long start = System.nanoTime();
+    Consumer<ReconstructResponse> send = r -> sendFlowControlled(call, r);
+    Reconstruction.Result result;
+    try {
+      result =
+          Reconstruction.run(
+              s,
+              obs,
+              mask,
+              request.getSeed(),
+              members,
+              new Reconstruction.Settings(
+                  request.getSteps(),
+                  lr(request.getLearningRate()),
+                  request.getLambdaObs(),
+                  request.getLambdaPde(),
+                  0,
+                  request.getFieldEvery()),
+              (member, step, loss, pde, obsErr, field) -> {
+                if (step == request.getSteps() && field != null && request.getFieldEvery() == 0) {
+                  field = null; // the final field travels in the result
+                }
+                ReconstructProgress.Builder p =
+                    ReconstructProgress.newBuilder()
+                        .setMember(member)
+                        .setStep(step)
+                        .setLoss(loss)
+                        .setPdeError(pde)
+                        .setObservationError(obsErr);
+                if (field != null) {
+                  p.setField(Tensors.float32(field, shape));
+                }
+                send.accept(ReconstructResponse.newBuilder().setProgress(p).build());
+              },
+              call::isCancelled);
+    } catch (ai.onnxruntime.OrtException e) {
+      throw Status.INTERNAL
+          .withDescription("ONNX Runtime: " + e.getMessage())
+          .withCause(e)
+          .asRuntimeException();
+    }
+    double obsError = 0;
+    for (double e : result.observationError()) {
+      obsError += e / members;
+    }
+    long nanos = System.nanoTime() - start;
+    timer("piddm.sampler.reconstruct", m).record(nanos, TimeUnit.NANOSECONDS);
+    ReconstructResult.Builder r =
+        ReconstructResult.newBuilder()
+            .setMean(Tensors.float32(result.mean(), shape))
+            .setSpread(Tensors.float32(result.spread(), shape))
+            .setPdeError(result.meanPdeError())
+            .setObservationError(obsError)
+            .setModel(m.identity())
+            .setSteps(result.steps())
+            .setServerMillis(nanos / 1e6);
+    if (members > 1) {
+      for (float[] f : result.members()) {
+        r.addMembers(Tensors.float32(f, shape));
+      }
+    }
+    send.accept(ReconstructResponse.newBuilder().setResult(r).build());
+  }
+
+  /** Waits (without buffering) until the client can take another message. */
+  private static void sendFlowControlled(
+      ServerCallStreamObserver<ReconstructResponse> call, ReconstructResponse message) {
+    long waited = 0;
+    while (!call.isReady()) {
+      if (call.isCancelled()) {
+        throw new CancellationException("client cancelled the reconstruction");
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CancellationException("interrupted");
+      }
+      if (++waited > 600_000) {
+        throw Status.DEADLINE_EXCEEDED
+            .withDescription("client did not read the stream for 10 minutes")
+            .asRuntimeException();
+      }
+    }
+    if (call.isCancelled()) {
+      throw new CancellationException("client cancelled the reconstruction");
+    }
+    call.onNext(message);
+  }
+
+  private Timer timer(String name, LoadedModel m) {
+    return Timer.builder(name)
+        .tag("model", m.identity().getModelName())
+        .tag("version", m.versionLabel())
+        .tag("provider", m.providerLabel())
+        .publishPercentileHistogram()
+        .register(meters);
+  }
+
+  private static double lr(double requested) {
+    return requested == 0 ? DEFAULT_LEARNING_RATE : requested;
+  }
+
+  private static void nonNegative(String name, double v) {
+    if (!Double.isFinite(v)) {
+      throw Tensors.invalid(name + " must be finite, got " + v);
+    }
+    if (v < 0) {
+      throw Tensors.invalid(name + " must be >= 0, got " + v);
+    }
+  }
+
+  static StatusRuntimeException exhausted(String message) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
   }
 }

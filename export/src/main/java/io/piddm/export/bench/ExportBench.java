@@ -11,7 +11,7 @@ import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.export.OnnxExporter;
-import io.piddm.export.OnnxSessions;
+import io.piddm.inference.OnnxSessions;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;

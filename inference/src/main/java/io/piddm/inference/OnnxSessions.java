@@ -1,4 +1,4 @@
-package io.piddm.export;
+package io.piddm.inference;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

@@ -1,0 +1,224 @@
+package io.piddm.inference;
+
+import ai.onnxruntime.OrtException;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Adam on ε through {@code reconstruct.onnx}: every ensemble member (seeds seed, seed+1, … through
+ * {@link StudentModel#noise}) runs in one batch. Each step reports, per member, the loss, the PDE
+ * error of x_mix, the relative observation error of d(ε) on the observed entries and, every {@code
+ * fieldEvery} steps, x_mix. With λ_obs = 0 and an empty mask it is PIDDM-ref; the ε-typicality
+ * penalty {@code w (‖ε‖²/dim − 1)²} is added here (its gradient {@code 4 w (‖ε‖²/dim − 1) ε / dim}
+ * is analytic). Adam: β₁ 0.9, β₂ 0.999, ε̂ 1e-8.
+ */
+public final class Reconstruction {
+
+  /** Optimiser settings. {@code fieldEvery} ≤ 0: no intermediate fields. */
+  public record Settings(
+      int steps,
+      double learningRate,
+      double lambdaObs,
+      double lambdaPde,
+      double typicalityWeight,
+      int fieldEvery) {
+    public Settings {
+      if (steps < 0) {
+        throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+      }
+      for (double v : new double[] {learningRate, lambdaObs, lambdaPde, typicalityWeight}) {
+        if (!Double.isFinite(v) || v < 0) {
+          throw new IllegalArgumentException(
+              "learning rate and weights must be finite and >= 0, got " + v);
+        }
+      }
+    }
+  }
+
+  /** Called after each step's evaluation, member by member; {@code field} is null between k. */
+  @FunctionalInterface
+  public interface Listener {
+    void onStep(
+        int member, int step, double loss, double pdeError, double observationError, float[] field);
+  }
+
+  /**
+   * The result: members' final x_mix [C,S,S] each, their mean and population standard deviation,
+   * and the final noise.
+   */
+  public record Result(
+      float[][] members,
+      float[] mean,
+      float[] spread,
+      float[][] eps,
+      double[] pdeError,
+      double[] observationError,
+      double meanPdeError,
+      int steps) {}
+
+  private static final double BETA1 = 0.9;
+  private static final double BETA2 = 0.999;
+  private static final double ADAM_EPS = 1e-8;
+
+  private Reconstruction() {}
+
+  /**
+   * Runs {@code settings.steps()} Adam steps from the noise of {@code seed .. seed+members−1} and
+   * evaluates the final state. {@code xObs} and {@code mask} are one field [C,S,S] each (shared by
+   * the members). Throws {@link CancellationException} as soon as {@code cancelled} turns true.
+   */
+  public static Result run(
+      StudentModel model,
+      float[] xObs,
+      float[] mask,
+      long seed,
+      int members,
+      Settings settings,
+      Listener listener,
+      BooleanSupplier cancelled)
+      throws OrtException {
+    if (members < 1) {
+      throw new IllegalArgumentException("members must be >= 1, got " + members);
+    }
+    int d = model.dim();
+    float[] eps = new float[members * d];
+    for (int m = 0; m < members; m++) {
+      System.arraycopy(model.noise(seed + m, 1), 0, eps, m * d, d);
+    }
+    return optimise(model, eps, xObs, mask, members, settings, listener, cancelled);
+  }
+
+  /** As {@link #run} but from given noises [members, C, S, S] (updated in place). */
+  public static Result optimise(
+      StudentModel model,
+      float[] eps,
+      float[] xObs,
+      float[] mask,
+      int members,
+      Settings settings,
+      Listener listener,
+      BooleanSupplier cancelled)
+      throws OrtException {
+    int d = model.dim();
+    if (xObs.length != d || mask.length != d) {
+      throw new IllegalArgumentException("observations and mask must hold " + d + " values each");
+    }
+    float[] obsBatch = tile(xObs, members);
+    float[] maskBatch = tile(mask, members);
+    double[] m1 = new double[eps.length];
+    double[] m2 = new double[eps.length];
+    double obsNorm = observedNorm(xObs, mask);
+    double[] pde = new double[members];
+    double[] obsErr = new double[members];
+    float[] xMix = null;
+    for (int step = 0; step <= settings.steps(); step++) {
+      if (cancelled.getAsBoolean()) {
+        throw new CancellationException("reconstruction cancelled at step " + step);
+      }
+      StudentModel.Step s =
+          model.reconstructStep(
+              eps, obsBatch, maskBatch, settings.lambdaObs(), settings.lambdaPde(), members);
+      xMix = s.xMix();
+      float[] decoded = obsNorm > 0 ? model.decode(eps, members) : null;
+      boolean emitField =
+          step == settings.steps()
+              || (settings.fieldEvery() > 0 && step > 0 && step % settings.fieldEvery() == 0);
+      for (int m = 0; m < members; m++) {
+        double loss = s.loss()[m];
+        if (settings.typicalityWeight() > 0) {
+          double t = typicality(eps, m, d);
+          loss += settings.typicalityWeight() * t * t;
+          double g = 4 * settings.typicalityWeight() * t / d;
+          for (int k = m * d; k < (m + 1) * d; k++) {
+            s.gradEps()[k] += (float) (g * eps[k]);
+          }
+        }
+        pde[m] = model.pdeError(xMix, m).absolute();
+        obsErr[m] = decoded == null ? 0 : observationError(decoded, m * d, xObs, mask, obsNorm);
+        if (listener != null) {
+          float[] field = null;
+          if (emitField) {
+            field = new float[d];
+            System.arraycopy(xMix, m * d, field, 0, d);
+          }
+          listener.onStep(m, step, loss, pde[m], obsErr[m], field);
+        }
+      }
+      if (step == settings.steps()) {
+        break;
+      }
+      adam(eps, s.gradEps(), m1, m2, step + 1, settings.learningRate());
+    }
+    float[][] fields = new float[members][d];
+    float[][] noises = new float[members][d];
+    for (int m = 0; m < members; m++) {
+      System.arraycopy(xMix, m * d, fields[m], 0, d);
+      System.arraycopy(eps, m * d, noises[m], 0, d);
+    }
+    float[] mean = new float[d];
+    float[] spread = new float[d];
+    for (int k = 0; k < d; k++) {
+      double sum = 0;
+      for (int m = 0; m < members; m++) {
+        sum += fields[m][k];
+      }
+      double mu = sum / members;
+      double var = 0;
+      for (int m = 0; m < members; m++) {
+        double e = fields[m][k] - mu;
+        var += e * e;
+      }
+      mean[k] = (float) mu;
+      spread[k] = (float) Math.sqrt(var / members);
+    }
+    double meanPde = model.pdeError(mean, 0).absolute();
+    return new Result(fields, mean, spread, noises, pde, obsErr, meanPde, settings.steps());
+  }
+
+  /** ‖ε_m‖²/dim − 1. */
+  static double typicality(float[] eps, int m, int d) {
+    double sum = 0;
+    for (int k = m * d; k < (m + 1) * d; k++) {
+      sum += (double) eps[k] * eps[k];
+    }
+    return sum / d - 1;
+  }
+
+  static void adam(float[] x, float[] g, double[] m1, double[] m2, int t, double lr) {
+    double c1 = 1 - Math.pow(BETA1, t);
+    double c2 = 1 - Math.pow(BETA2, t);
+    for (int k = 0; k < x.length; k++) {
+      m1[k] = BETA1 * m1[k] + (1 - BETA1) * g[k];
+      m2[k] = BETA2 * m2[k] + (1 - BETA2) * g[k] * g[k];
+      x[k] -= (float) (lr * (m1[k] / c1) / (Math.sqrt(m2[k] / c2) + ADAM_EPS));
+    }
+  }
+
+  private static float[] tile(float[] a, int n) {
+    float[] out = new float[a.length * n];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(a, 0, out, i * a.length, a.length);
+    }
+    return out;
+  }
+
+  private static double observedNorm(float[] xObs, float[] mask) {
+    double sum = 0;
+    for (int k = 0; k < xObs.length; k++) {
+      double v = mask[k] * xObs[k];
+      sum += v * v;
+    }
+    return Math.sqrt(sum);
+  }
+
+  /** ‖(d(ε) − x′)⊙M‖₂ / ‖x′⊙M‖₂. */
+  static double observationError(
+      float[] decoded, int offset, float[] xObs, float[] mask, double obsNorm) {
+    double sum = 0;
+    for (int k = 0; k < xObs.length; k++) {
+      double e = mask[k] * (decoded[offset + k] - xObs[k]);
+      sum += e * e;
+    }
+    return Math.sqrt(sum) / obsNorm;
+  }
+}

@@ -1,0 +1,338 @@
+package io.piddm.sampler;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.piddm.inference.OnnxSessions;
+import io.piddm.inference.StudentModel;
+import io.piddm.proto.v1.DownloadRequest;
+import io.piddm.proto.v1.DownloadResponse;
+import io.piddm.proto.v1.FileEntry;
+import io.piddm.proto.v1.GetAliasRequest;
+import io.piddm.proto.v1.GetVersionRequest;
+import io.piddm.proto.v1.Grid;
+import io.piddm.proto.v1.LoadFailure;
+import io.piddm.proto.v1.LoadState;
+import io.piddm.proto.v1.ModelIdentity;
+import io.piddm.proto.v1.ModelManifest;
+import io.piddm.proto.v1.Pde;
+import io.piddm.proto.v1.RegistryServiceGrpc;
+import io.piddm.proto.v1.VersionSelector;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * The student being served: loaded at startup from {@code piddm.sampler.model-dir} and/or from the
+ * registry alias, swapped atomically; requests take one reference and keep it for their whole
+ * duration, so a swap never mixes versions within a request. The replaced model is closed after a
+ * grace period.
+ */
+@ApplicationScoped
+public class ModelHolder {
+
+  private static final Logger LOG = Logger.getLogger(ModelHolder.class);
+  private static final int FAILURES_KEPT = 10;
+  private static final long CLOSE_GRACE_SECONDS = 120;
+
+  private final SamplerConfig config;
+  private final AtomicReference<LoadedModel> current = new AtomicReference<>();
+  private final AtomicLong pending = new AtomicLong();
+  private final Deque<LoadFailure> failures = new ArrayDeque<>();
+  private final Counter loadFailures;
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "sampler-model-loader");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile ManagedChannel registry;
+
+  public ModelHolder(SamplerConfig config, MeterRegistry meters) {
+    this.config = config;
+    this.loadFailures =
+        Counter.builder("piddm.sampler.load.failures")
+            .description("Model loads that failed (bad files, checksum, metadata, registry)")
+            .register(meters);
+    Gauge.builder(
+            "piddm.sampler.loaded.version",
+            current,
+            c -> c.get() == null ? 0 : c.get().identity().getVersion())
+        .description("The model version being served (0: none)")
+        .register(meters);
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    config
+        .modelDir()
+        .filter(s -> !s.isBlank())
+        .ifPresent(
+            dir -> {
+              try {
+                loadFolder(Path.of(dir), null, null);
+              } catch (Exception e) {
+                fail(0, "model-dir " + dir + ": " + e.getMessage(), e);
+              }
+            });
+    if (config.registry().filter(s -> !s.isBlank()).isPresent()
+        && config.model().filter(s -> !s.isBlank()).isPresent()) {
+      ManagedChannelBuilder<?> channel =
+          ManagedChannelBuilder.forTarget(config.registry().get()).usePlaintext();
+      Optional<String> token = config.registryToken();
+      if (token != null && token.filter(t -> !t.isBlank()).isPresent()) {
+        Metadata headers = new Metadata();
+        headers.put(
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+            "Bearer " + token.get().trim());
+        channel.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+      }
+      registry = channel.build();
+      scheduler.execute(this::reconcile);
+      long every = config.reconcileInterval().toMillis();
+      if (every > 0) {
+        scheduler.scheduleWithFixedDelay(this::reconcile, every, every, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    scheduler.shutdownNow();
+    if (registry != null) {
+      registry.shutdownNow();
+    }
+    LoadedModel m = current.getAndSet(null);
+    if (m != null) {
+      closeQuietly(m);
+    }
+  }
+
+  /** Whether a model-dir or a registry model is configured. */
+  public boolean sourceConfigured() {
+    return config.modelDir().filter(s -> !s.isBlank()).isPresent()
+        || (config.registry().filter(s -> !s.isBlank()).isPresent()
+            && config.model().filter(s -> !s.isBlank()).isPresent());
+  }
+
+  /** The model serving now, or null. */
+  public LoadedModel current() {
+    return current.get();
+  }
+
+  public LoadState state() {
+    LoadedModel served = current.get();
+    long loading = pending.get();
+    if (served == null) {
+      return loading != 0 ? LoadState.LOAD_STATE_LOADING : LoadState.LOAD_STATE_NONE;
+    }
+    // a version being loaded while another serves still serves; the swap publishes it first
+    return LoadState.LOAD_STATE_SERVING;
+  }
+
+  public long pendingVersion() {
+    LoadedModel served = current.get();
+    long loading = pending.get();
+    return served != null && served.identity().getVersion() == loading ? 0 : loading;
+  }
+
+  public synchronized List<LoadFailure> recentFailures() {
+    return List.copyOf(failures);
+  }
+
+  /** Opens a student folder, warms it up and makes it the served model. */
+  public LoadedModel loadFolder(Path dir, ModelManifest manifest, String alias) throws Exception {
+    StudentModel student =
+        StudentModel.open(
+            dir, OnnxSessions.Provider.parse(config.provider()), config.intraOpThreads());
+    try {
+      student.warmUp();
+    } catch (Exception e) {
+      student.close();
+      throw e;
+    }
+    StudentModel.Metadata meta = student.metadata();
+    long version = manifest != null ? manifest.getVersion() : parseVersion(meta.version());
+    String name =
+        manifest != null && !manifest.getModelName().isEmpty()
+            ? manifest.getModelName()
+            : meta.name();
+    double h = 1.0 / (meta.gridSize() - 1);
+    ModelIdentity identity =
+        ModelIdentity.newBuilder()
+            .setModelName(name)
+            .setVersion(version)
+            .setAlias(alias == null ? "" : alias)
+            .setPde(pde(meta.pde()))
+            .setGrid(
+                Grid.newBuilder()
+                    .setHeight(meta.gridSize())
+                    .setWidth(meta.gridSize())
+                    .setSpacingX(h)
+                    .setSpacingY(h)
+                    .addAllChannels(meta.channels()))
+            .build();
+    LoadedModel loaded =
+        new LoadedModel(
+            student,
+            identity,
+            manifest == null ? ModelManifest.getDefaultInstance() : manifest,
+            Instant.now());
+    LoadedModel old = current.getAndSet(loaded);
+    LOG.infof("serving %s version %d on %s from %s", name, version, loaded.providerLabel(), dir);
+    if (old != null) {
+      scheduler.schedule(() -> closeQuietly(old), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+    }
+    return loaded;
+  }
+
+  /** Reads the alias; when it points elsewhere than the served version, downloads and swaps. */
+  void reconcile() {
+    String model = config.model().orElseThrow();
+    long target = 0;
+    try {
+      var stub =
+          RegistryServiceGrpc.newBlockingStub(registry).withDeadlineAfter(30, TimeUnit.SECONDS);
+      target =
+          stub.getAlias(
+                  GetAliasRequest.newBuilder().setModelName(model).setAlias(config.alias()).build())
+              .getAlias()
+              .getVersion();
+      LoadedModel served = current.get();
+      if (served != null
+          && served.identity().getModelName().equals(model)
+          && served.identity().getVersion() == target) {
+        return;
+      }
+      pending.set(target);
+      VersionSelector selector =
+          VersionSelector.newBuilder().setModelName(model).setVersion(target).build();
+      ModelManifest manifest =
+          stub.getVersion(GetVersionRequest.newBuilder().setSelector(selector).build())
+              .getManifest();
+      Path dir = Path.of(config.cacheDir(), model, Long.toString(target));
+      Files.createDirectories(dir);
+      for (FileEntry file : manifest.getFilesList()) {
+        download(selector, file, dir);
+      }
+      loadFolder(dir, manifest, config.alias());
+    } catch (Exception e) {
+      fail(target, "registry " + model + "@" + config.alias() + ": " + e.getMessage(), e);
+    } finally {
+      pending.set(0);
+    }
+  }
+
+  private void download(VersionSelector selector, FileEntry file, Path dir)
+      throws IOException, NoSuchAlgorithmException {
+    if (file.getName().contains("/") || file.getName().contains("..")) {
+      throw new IOException("manifest file name '" + file.getName() + "' is not a plain name");
+    }
+    Path target = dir.resolve(file.getName());
+    if (Files.isRegularFile(target) && sha256(target).equals(file.getSha256())) {
+      return;
+    }
+    Path part = dir.resolve(file.getName() + ".part");
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    Iterator<DownloadResponse> chunks =
+        RegistryServiceGrpc.newBlockingStub(registry)
+            .withDeadlineAfter(10, TimeUnit.MINUTES)
+            .download(
+                DownloadRequest.newBuilder()
+                    .setSelector(selector)
+                    .setFileName(file.getName())
+                    .build());
+    try (OutputStream out = Files.newOutputStream(part)) {
+      while (chunks.hasNext()) {
+        DownloadResponse r = chunks.next();
+        if (r.hasChunk()) {
+          byte[] data = r.getChunk().getData().toByteArray();
+          digest.update(data);
+          out.write(data);
+        }
+      }
+    }
+    String got = HexFormat.of().formatHex(digest.digest());
+    if (!got.equals(file.getSha256())) {
+      Files.deleteIfExists(part);
+      throw new IOException(
+          file.getName()
+              + ": sha256 "
+              + got
+              + " does not match the manifest's "
+              + file.getSha256());
+    }
+    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    digest.update(Files.readAllBytes(file));
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private synchronized void fail(long version, String reason, Exception e) {
+    LOG.warnf(e, "model load failed: %s", reason);
+    loadFailures.increment();
+    Instant now = Instant.now();
+    failures.addFirst(
+        LoadFailure.newBuilder()
+            .setVersion(version)
+            .setReason(reason)
+            .setAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
+            .build());
+    while (failures.size() > FAILURES_KEPT) {
+      failures.removeLast();
+    }
+  }
+
+  private static void closeQuietly(LoadedModel m) {
+    try {
+      m.student().close();
+    } catch (Exception e) {
+      LOG.warnf(e, "closing version %d", m.identity().getVersion());
+    }
+  }
+
+  private static long parseVersion(String v) {
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static Pde pde(String name) {
+    try {
+      return Pde.valueOf("PDE_" + name.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      return Pde.PDE_UNSPECIFIED;
+    }
+  }
+}
