@@ -14,7 +14,6 @@ import io.piddm.diffusion.net.UNetSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The student written against Ops is the teacher's denoiser at σ_max on σ_max·ε. */
@@ -24,18 +23,10 @@ class StudentTest {
   void studentIsTheTeacherDenoiserAtSigmaMax() {
     UNet net = new UNet(UNetSpec.tiny(2));
     try (NDManager manager = NDManager.newBaseManager()) {
-      Random random = new Random(3);
       Map<String, NDArray> params = new HashMap<>();
-      net.shapes()
+      net.perturbedWeights(3)
           .forEach(
-              (name, shape) -> {
-                float[] v = UNet.initialValues(name, shape, random);
-                // Non-zero everywhere so every layer contributes.
-                for (int k = 0; k < v.length; k++) {
-                  v[k] += (float) (0.05 * random.nextGaussian());
-                }
-                params.put(name, manager.create(v, new Shape(shape)));
-              });
+              (name, v) -> params.put(name, manager.create(v, new Shape(net.shapes().get(name)))));
       NDArray eps = manager.randomNormal(new Shape(3, 2, 16, 16));
       Normalization norm =
           new Normalization(List.of("a", "u"), new double[] {1, -2}, new double[] {3, 0.5});

@@ -30,18 +30,7 @@ final class Fixtures {
 
   /** UNet.initialValues perturbed so that every layer (zero-initialised ones too) contributes. */
   static Map<String, float[]> weights(UNetSpec spec, long seed) {
-    Random random = new Random(seed);
-    Map<String, float[]> weights = new LinkedHashMap<>();
-    new UNet(spec)
-        .shapes()
-        .forEach(
-            (name, shape) -> {
-              float[] v = UNet.initialValues(name, shape, random);
-              for (int k = 0; k < v.length; k++) {
-                v[k] += (float) (0.05 * random.nextGaussian());
-              }
-              weights.put(name, v);
-            });
+    Map<String, float[]> weights = new UNet(spec).perturbedWeights(seed);
     return weights;
   }
 

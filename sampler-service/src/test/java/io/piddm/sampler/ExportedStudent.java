@@ -9,9 +9,7 @@ import io.piddm.physics.residual.ResidualSpecs;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Exports a tiny Darcy student (random weights, 16×16) with the real exporter before the service
@@ -45,18 +43,7 @@ public class ExportedStudent implements QuarkusTestResourceLifecycleManager {
   /** A student folder with weights from {@code seed}. */
   static void write(Path dir, long seed) throws Exception {
     UNetSpec spec = UNetSpec.tiny(2);
-    Random random = new Random(seed);
-    Map<String, float[]> weights = new LinkedHashMap<>();
-    new UNet(spec)
-        .shapes()
-        .forEach(
-            (name, shape) -> {
-              float[] v = UNet.initialValues(name, shape, random);
-              for (int k = 0; k < v.length; k++) {
-                v[k] += (float) (0.05 * random.nextGaussian());
-              }
-              weights.put(name, v);
-            });
+    Map<String, float[]> weights = new UNet(spec).perturbedWeights(seed);
     OnnxExporter.exportStudent(
         spec,
         weights,

@@ -175,6 +175,24 @@ public final class UNet {
   }
 
   /**
+   * Weights for tests and benches: the initial values plus Gaussian noise of 0.05, so every layer,
+   * the zero-initialised ones too, contributes to the output. Deterministic in {@code seed}.
+   */
+  public Map<String, float[]> perturbedWeights(long seed) {
+    java.util.Random random = new java.util.Random(seed);
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    shapes.forEach(
+        (name, shape) -> {
+          float[] v = initialValues(name, shape, random);
+          for (int k = 0; k < v.length; k++) {
+            v[k] += (float) (0.05 * random.nextGaussian());
+          }
+          weights.put(name, v);
+        });
+    return weights;
+  }
+
+  /**
    * Initial value rule for a parameter: weights uniform in ±√(3/fan_in) (unit-variance
    * activations), biases and shifts 0, GroupNorm scales 1, and the second convolution of each
    * residual block and the output convolution 0 so the initial network is close to identity-free.

@@ -20,9 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Batch-1 latency of the exported graphs on ONNX Runtime (CPU, one intra-op thread) beside the DJL
@@ -43,17 +41,7 @@ public final class ExportBench {
     int runs = Math.max(50, args.length > 1 ? Integer.parseInt(args[1]) : 100);
     UNetSpec spec = size <= 32 ? UNetSpec.preset32(2) : UNetSpec.preset64(2);
     UNet net = new UNet(spec);
-    Random random = new Random(1);
-    Map<String, float[]> weights = new LinkedHashMap<>();
-    net.shapes()
-        .forEach(
-            (name, shape) -> {
-              float[] v = UNet.initialValues(name, shape, random);
-              for (int k = 0; k < v.length; k++) {
-                v[k] += (float) (0.05 * random.nextGaussian());
-              }
-              weights.put(name, v);
-            });
+    Map<String, float[]> weights = net.perturbedWeights(1);
     double[] mean = {7.5, 0.02};
     double[] std = {1, 0.01};
     Path dir = Files.createTempDirectory("piddm-export-bench");
@@ -65,6 +53,7 @@ public final class ExportBench {
 
     int n = 2 * size * size;
     long[] shape = {1, 2, size, size};
+    java.util.Random random = new java.util.Random(1);
     float[] eps = new float[n];
     float[] observed = new float[n];
     float[] mask = new float[n];
