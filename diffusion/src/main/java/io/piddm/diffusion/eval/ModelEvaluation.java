@@ -164,32 +164,24 @@ public final class ModelEvaluation {
             new GuidedSampler(
                 edm, normalization, ResidualSpecs.training(pde), grid, settings.guided());
         int count = Math.min(settings.tasks(), reference.size());
-        tasks.add(
-            guidedTask(
-                "forward",
-                0,
-                channels - 1,
-                guided,
-                weights,
-                manager,
-                model,
-                referenceData,
-                count,
-                settings,
-                outputDir));
-        tasks.add(
-            guidedTask(
-                "inverse",
-                channels - 1,
-                0,
-                guided,
-                weights,
-                manager,
-                model,
-                referenceData,
-                count,
-                settings,
-                outputDir));
+        // Forward: first channel observed, last estimated; inverse: the other way round.
+        int[][] directions = {{0, channels - 1}, {channels - 1, 0}};
+        String[] names = {"forward", "inverse"};
+        for (int d = 0; d < directions.length; d++) {
+          tasks.add(
+              guidedTask(
+                  names[d],
+                  directions[d][0],
+                  directions[d][1],
+                  guided,
+                  weights,
+                  manager,
+                  model,
+                  referenceData,
+                  count,
+                  settings,
+                  outputDir));
+        }
       }
     }
     Map<String, Object> described = new LinkedHashMap<>();
@@ -262,9 +254,13 @@ public final class ModelEvaluation {
                 eps,
                 scope.create(normalisedTruth, shape(1, channels, size)),
                 scope.create(mask, shape(1, channels, size)));
-        float[] physical = normalization.toPhysical(sample).toFloatArray();
-        Field estimate = channelField(physical, estimated, size);
-        Field target = channelField(truth, estimated, size);
+        List<Field> generatedChannels =
+            SampleEvaluation.fields(
+                    normalization.toPhysical(sample).toFloatArray(), 1, channels, size)
+                .get(0);
+        List<Field> trueChannels = SampleEvaluation.fields(truth, 1, channels, size).get(0);
+        Field estimate = generatedChannels.get(estimated);
+        Field target = trueChannels.get(estimated);
         relative[k] = SampleMetrics.relativeL2(estimate, target);
         errorRate[k] =
             darcyInverse ? SampleMetrics.errorRate(estimate, target, DARCY_THRESHOLD) : 0;
@@ -272,7 +268,7 @@ public final class ModelEvaluation {
           String name = pde.channels().get(estimated);
           panels.add(
               new FieldRenderer.Panel(
-                  channelField(truth, observed, size), "observed " + pde.channels().get(observed)));
+                  trueChannels.get(observed), "observed " + pde.channels().get(observed)));
           panels.add(new FieldRenderer.Panel(target, "true " + name));
           panels.add(new FieldRenderer.Panel(estimate, "guided " + name));
           panels.add(new FieldRenderer.Panel(difference(estimate, target), "error " + name));
@@ -312,14 +308,6 @@ public final class ModelEvaluation {
 
   private static Shape shape(int n, int channels, int size) {
     return new Shape(n, channels, size, size);
-  }
-
-  private static Field channelField(float[] sample, int channel, int size) {
-    double[] v = new double[size * size];
-    for (int k = 0; k < v.length; k++) {
-      v[k] = sample[channel * v.length + k];
-    }
-    return new Field(size, size, v);
   }
 
   private static Field difference(Field a, Field b) {

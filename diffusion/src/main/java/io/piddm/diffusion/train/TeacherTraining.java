@@ -50,16 +50,7 @@ public final class TeacherTraining {
     TrainSettings withCheckpoints =
         settings.checkpointDirectory() != null
             ? settings
-            : new TrainSettings(
-                settings.batchSize(),
-                settings.steps(),
-                settings.learningRate(),
-                settings.warmupSteps(),
-                settings.gradClip(),
-                settings.emaDecay(),
-                settings.seed(),
-                settings.checkpointEvery(),
-                outputDir.resolve("checkpoint"));
+            : settings.withCheckpointDirectory(outputDir.resolve("checkpoint"));
     Edm edm = new Edm(new UNet(network));
     long started = System.nanoTime();
     try (Trainer trainer =

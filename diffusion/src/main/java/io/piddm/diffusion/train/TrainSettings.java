@@ -56,6 +56,19 @@ public record TrainSettings(
         checkpointDirectory);
   }
 
+  public TrainSettings withCheckpointDirectory(Path directory) {
+    return new TrainSettings(
+        batchSize,
+        steps,
+        learningRate,
+        warmupSteps,
+        gradClip,
+        emaDecay,
+        seed,
+        checkpointEvery,
+        directory);
+  }
+
   /** The settings as a flat map for model cards and lineage (the checkpoint folder left out). */
   public java.util.Map<String, Object> describe() {
     java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
