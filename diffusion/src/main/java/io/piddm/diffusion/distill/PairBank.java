@@ -70,11 +70,12 @@ public final class PairBank {
     return generationSeconds;
   }
 
-  /** ε of pair {@code index} (a view into the bank). */
+  /** Every pair's ε, [size, C, S, S] flattened (the bank itself, not a copy). */
   public float[] epsilon() {
     return epsilon;
   }
 
+  /** Every pair's x0, laid out as {@link #epsilon()}. */
   public float[] x0() {
     return x0;
   }
