@@ -183,7 +183,9 @@ class GradientParityTest {
         NDArray xMix = observed.mul(mask).add(d.mul(mask.neg().add(1f)));
         NDArray r = DjlResidual.residual(export.residual(), export.grid(), xMix);
         NDArray pdeTerm = r.mul(r).reshape(BATCH, -1).mean(new int[] {1});
-        NDArray loss = obsTerm.mul(in.lambdaObs()).add(pdeTerm.mul(in.lambdaPde()));
+        // DjlOps.times, not mul(Number): see diffusion/README.md.
+        NDArray loss =
+            DjlOps.times(obsTerm, in.lambdaObs()).add(DjlOps.times(pdeTerm, in.lambdaPde()));
         collector.backward(loss.sum());
         return new Outputs(
             loss.toFloatArray(), eps.getGradient().toFloatArray(), xMix.toFloatArray());

@@ -95,13 +95,13 @@ public final class StudentObjective implements Trainer.Objective {
     if (lambdaTrain == 0) {
       return loss;
     }
-    return loss.add(residualTerm(output).mul((float) lambdaTrain));
+    return loss.add(DjlOps.times(residualTerm(output), lambdaTrain));
   }
 
   /** mean (s·R)² of normalised outputs [N, C, S, S]. */
   public NDArray residualTerm(NDArray normalisedOutput) {
     NDArray physical = normalization.toPhysical(normalisedOutput);
-    return DjlResidual.residual(spec, grid, physical).mul((float) residualScale).square().mean();
+    return DjlOps.times(DjlResidual.residual(spec, grid, physical), residualScale).square().mean();
   }
 
   @Override

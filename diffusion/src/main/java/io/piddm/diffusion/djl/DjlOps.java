@@ -69,7 +69,20 @@ public final class DjlOps implements Ops<NDArray> {
 
   @Override
   public NDArray scale(NDArray x, double factor) {
-    return x.mul((float) factor);
+    return times(x, factor);
+  }
+
+  /**
+   * x · factor, safe inside a {@link ai.djl.training.GradientCollector}. DJL's {@code
+   * x.mul(Number)} wraps the number in a tensor over a direct ByteBuffer and closes it at once;
+   * autograd keeps that tensor for the backward pass, so once the garbage collector frees the
+   * buffer the gradient reads whatever memory took its place (sporadic NaN or wrong gradients under
+   * load). A scalar made by PyTorch owns its memory and lives as long as the graph needs it. Use
+   * this for every multiplication by a number that autograd differentiates.
+   */
+  public static NDArray times(NDArray x, double factor) {
+    NDArray scalar = x.getManager().full(new Shape(), (float) factor, x.getDataType());
+    return x.mul(scalar);
   }
 
   @Override

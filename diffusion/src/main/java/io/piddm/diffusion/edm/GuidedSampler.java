@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.residual.ResidualSpec;
@@ -98,7 +99,7 @@ public final class GuidedSampler {
         guidance = x.getGradient();
         guidance.attach(scope);
         if (!Float.isFinite(guidance.abs().max().getFloat())) {
-          // oneDNN's sporadic NaN (DESIGN.md §5) must not poison the sample: skip this step's
+          // A non-finite gradient (DESIGN.md §5) must not poison the sample: skip this step's
           // guidance and count it.
           skippedGuidance++;
           guidance = guidance.zerosLike();
@@ -126,8 +127,11 @@ public final class GuidedSampler {
     return x;
   }
 
-  /** ζ_obs‖(x̂0 − x′)⊙M‖ + ζ_pde‖R(x̂0)‖ per sample, summed over the batch. */
-  private NDArray guidanceLoss(NDArray denoised, NDArray observed, NDArray mask) {
+  /**
+   * ζ_obs‖(x̂0 − x′)⊙M‖ + ζ_pde‖R(x̂0)‖ per sample, summed over the batch: the objective whose
+   * gradient with respect to x_t steers each step.
+   */
+  public NDArray guidanceLoss(NDArray denoised, NDArray observed, NDArray mask) {
     long n = denoised.getShape().get(0);
     // One norm per sample, summed: samples of a batch must not steer each other.
     NDArray observation =
@@ -140,14 +144,14 @@ public final class GuidedSampler {
             .add(1e-12f)
             .sqrt()
             .sum();
-    NDArray loss = observation.mul(settings.zetaObservation());
+    NDArray loss = DjlOps.times(observation, settings.zetaObservation());
     if (settings.zetaPde() > 0) {
       NDArray residual = DjlResidual.residual(spec, grid, normalization.toPhysical(denoised));
       // The norm, not its square (as DiffusionPDE): the squared residual's curvature grows like
       // 1/h⁴ and made fixed-size gradient steps diverge near σ_min.
       NDArray perSample =
           residual.square().reshape(n, -1).sum(new int[] {1}).add(1e-12f).sqrt().sum();
-      loss = loss.add(perSample.mul(settings.zetaPde()));
+      loss = loss.add(DjlOps.times(perSample, settings.zetaPde()));
     }
     return loss;
   }
