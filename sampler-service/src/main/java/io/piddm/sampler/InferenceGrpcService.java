@@ -90,8 +90,13 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
   public void modelMetadata(
       ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> out) {
     try {
-      LoadedModel m = resolve(request.getName(), request.getVersion());
-      List<Long> shape = shape(m.student(), -1);
+      LoadedModel m = acquire(request.getName(), request.getVersion());
+      List<Long> shape;
+      try {
+        shape = shape(m.student(), -1);
+      } finally {
+        m.release();
+      }
       out.onNext(
           ModelMetadataResponse.newBuilder()
               .setName(m.identity().getModelName())
@@ -137,7 +142,15 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
   }
 
   private ModelInferResponse infer(ModelInferRequest request) throws Exception {
-    LoadedModel m = resolve(request.getModelName(), request.getModelVersion());
+    LoadedModel m = acquire(request.getModelName(), request.getModelVersion());
+    try {
+      return inferWith(m, request);
+    } finally {
+      m.release();
+    }
+  }
+
+  private ModelInferResponse inferWith(LoadedModel m, ModelInferRequest request) throws Exception {
     StudentModel s = m.student();
     if (request.getInputsCount() != 1 || !request.getInputs(0).getName().equals("eps")) {
       throw Tensors.invalid(
@@ -214,11 +227,22 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         .build();
   }
 
-  private LoadedModel resolve(String name, String version) {
-    LoadedModel m = holder.current();
+  /** The served model with a reference taken (release it), or UNAVAILABLE / NOT_FOUND. */
+  private LoadedModel acquire(String name, String version) {
+    LoadedModel m = holder.acquire();
     if (m == null) {
       throw Status.UNAVAILABLE.withDescription("no model loaded yet").asRuntimeException();
     }
+    try {
+      requireServes(m, name, version);
+    } catch (RuntimeException e) {
+      m.release();
+      throw e;
+    }
+    return m;
+  }
+
+  private static void requireServes(LoadedModel m, String name, String version) {
     if (!name.equals(m.identity().getModelName())) {
       throw Status.NOT_FOUND
           .withDescription(
@@ -235,7 +259,6 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
               "version '" + version + "' is not loaded (serving " + m.versionLabel() + ")")
           .asRuntimeException();
     }
-    return m;
   }
 
   private static List<Long> shape(StudentModel s, long batch) {

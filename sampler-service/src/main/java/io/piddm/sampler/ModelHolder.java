@@ -5,11 +5,13 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.StudentModel;
+import io.piddm.proto.v1.AliasEvent;
 import io.piddm.proto.v1.DownloadRequest;
 import io.piddm.proto.v1.DownloadResponse;
 import io.piddm.proto.v1.FileEntry;
@@ -23,6 +25,7 @@ import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.Pde;
 import io.piddm.proto.v1.RegistryServiceGrpc;
 import io.piddm.proto.v1.VersionSelector;
+import io.piddm.proto.v1.WatchAliasesRequest;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,26 +48,29 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
  * The student being served: loaded at startup from {@code piddm.sampler.model-dir} and/or from the
- * registry alias, swapped atomically; requests take one reference and keep it for their whole
- * duration, so a swap never mixes versions within a request. The replaced model is closed after a
- * grace period.
+ * registry alias, swapped atomically; requests {@link #acquire} one model and release it when they
+ * end, so a swap never mixes versions within a request. The replaced model closes when its last
+ * request releases it. The alias is followed through the registry's WatchAliases stream (a move
+ * starts a load at once) and a periodic reconcile that also covers a lost stream.
  */
 @ApplicationScoped
 public class ModelHolder {
 
   private static final Logger LOG = Logger.getLogger(ModelHolder.class);
   private static final int FAILURES_KEPT = 10;
-  private static final long CLOSE_GRACE_SECONDS = 120;
+  private static final long WATCH_RETRY_MILLIS = 2000;
 
   private final SamplerConfig config;
   private final AtomicReference<LoadedModel> current = new AtomicReference<>();
   private final AtomicLong pending = new AtomicLong();
+  private final AtomicInteger open = new AtomicInteger();
   private final Deque<LoadFailure> failures = new ArrayDeque<>();
   private final Counter loadFailures;
   private final ScheduledExecutorService scheduler =
@@ -74,7 +80,9 @@ public class ModelHolder {
             t.setDaemon(true);
             return t;
           });
+  private final AtomicLong seenRevision = new AtomicLong();
   private volatile ManagedChannel registry;
+  private volatile boolean stopped;
 
   public ModelHolder(SamplerConfig config, MeterRegistry meters) {
     this.config = config;
@@ -87,6 +95,9 @@ public class ModelHolder {
             current,
             c -> c.get() == null ? 0 : c.get().identity().getVersion())
         .description("The model version being served (0: none)")
+        .register(meters);
+    Gauge.builder("piddm.sampler.models.open", open, AtomicInteger::get)
+        .description("Models whose ONNX Runtime sessions are open (the served one plus draining)")
         .register(meters);
   }
 
@@ -116,6 +127,7 @@ public class ModelHolder {
       }
       registry = channel.build();
       scheduler.execute(this::reconcile);
+      watch();
       long every = config.reconcileInterval().toMillis();
       if (every > 0) {
         scheduler.scheduleWithFixedDelay(this::reconcile, every, every, TimeUnit.MILLISECONDS);
@@ -124,13 +136,75 @@ public class ModelHolder {
   }
 
   void onStop(@Observes ShutdownEvent event) {
+    stopped = true;
     scheduler.shutdownNow();
     if (registry != null) {
       registry.shutdownNow();
     }
     LoadedModel m = current.getAndSet(null);
     if (m != null) {
-      closeQuietly(m);
+      m.retire();
+    }
+  }
+
+  /**
+   * Follows alias moves as the registry pushes them; each event schedules a reconcile on the loader
+   * thread (so loads never overlap). A broken stream is reopened after a pause, passing the
+   * revision already seen so the snapshot does not trigger a needless reload.
+   */
+  private void watch() {
+    String model = config.model().orElseThrow();
+    WatchAliasesRequest.Builder request =
+        WatchAliasesRequest.newBuilder().setModelName(model).setAlias(config.alias());
+    long seen = seenRevision.get();
+    if (seen > 0) {
+      request.putSeenRevisions(model + "/" + config.alias(), seen);
+    }
+    RegistryServiceGrpc.newStub(registry)
+        .watchAliases(
+            request.build(),
+            new StreamObserver<AliasEvent>() {
+              @Override
+              public void onNext(AliasEvent event) {
+                seenRevision.accumulateAndGet(event.getAlias().getRevision(), Math::max);
+                LoadedModel served = current.get();
+                if (served == null
+                    || served.identity().getVersion() != event.getAlias().getVersion()) {
+                  LOG.infof(
+                      "alias %s of %s moved to version %d",
+                      config.alias(), model, event.getAlias().getVersion());
+                  submitReconcile();
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                LOG.debugf("alias watch ended: %s", t.getMessage());
+                rewatch();
+              }
+
+              @Override
+              public void onCompleted() {
+                rewatch();
+              }
+            });
+  }
+
+  private void rewatch() {
+    if (!stopped) {
+      try {
+        scheduler.schedule(this::watch, WATCH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down
+      }
+    }
+  }
+
+  private void submitReconcile() {
+    try {
+      scheduler.execute(this::reconcile);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // shutting down
     }
   }
 
@@ -141,9 +215,23 @@ public class ModelHolder {
             && config.model().filter(s -> !s.isBlank()).isPresent());
   }
 
-  /** The model serving now, or null. */
+  /** The model serving now, or null; for status only, never for work (see {@link #acquire}). */
   public LoadedModel current() {
     return current.get();
+  }
+
+  /**
+   * The served model with a reference taken for one request, or null when none is loaded. The
+   * caller must {@link LoadedModel#release} it when the request ends.
+   */
+  public LoadedModel acquire() {
+    while (true) {
+      LoadedModel m = current.get();
+      if (m == null || m.tryAcquire()) {
+        return m;
+      }
+      // m was retired and drained between the read and the acquire: the new one is published
+    }
   }
 
   public LoadState state() {
@@ -203,11 +291,13 @@ public class ModelHolder {
             student,
             identity,
             manifest == null ? ModelManifest.getDefaultInstance() : manifest,
-            Instant.now());
+            Instant.now(),
+            open::decrementAndGet);
+    open.incrementAndGet();
     LoadedModel old = current.getAndSet(loaded);
     LOG.infof("serving %s version %d on %s from %s", name, version, loaded.providerLabel(), dir);
     if (old != null) {
-      scheduler.schedule(() -> closeQuietly(old), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+      old.retire();
     }
     return loaded;
   }
@@ -309,14 +399,6 @@ public class ModelHolder {
             .build());
     while (failures.size() > FAILURES_KEPT) {
       failures.removeLast();
-    }
-  }
-
-  private static void closeQuietly(LoadedModel m) {
-    try {
-      m.student().close();
-    } catch (Exception e) {
-      LOG.warnf(e, "closing version %d", m.identity().getVersion());
     }
   }
 

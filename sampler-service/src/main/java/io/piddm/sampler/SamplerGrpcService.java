@@ -150,14 +150,27 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     }
   }
 
-  /** The served model, or UNAVAILABLE / NOT_FOUND when the request pins something else. */
-  static LoadedModel resolve(ModelHolder holder, ModelRef ref) {
-    LoadedModel m = holder.current();
+  /**
+   * The served model with a reference taken for this request (release it when done), or UNAVAILABLE
+   * / NOT_FOUND when the request pins something else.
+   */
+  static LoadedModel acquire(ModelHolder holder, ModelRef ref) {
+    LoadedModel m = holder.acquire();
     if (m == null) {
       throw Status.UNAVAILABLE
           .withDescription("no model loaded yet (state " + holder.state() + ")")
           .asRuntimeException();
     }
+    try {
+      requireServes(m, ref);
+    } catch (RuntimeException e) {
+      m.release();
+      throw e;
+    }
+    return m;
+  }
+
+  private static void requireServes(LoadedModel m, ModelRef ref) {
     var id = m.identity();
     if (!ref.getModelName().isEmpty() && !ref.getModelName().equals(id.getModelName())) {
       throw Status.NOT_FOUND
@@ -189,7 +202,6 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
                   + "')")
           .asRuntimeException();
     }
-    return m;
   }
 
   private GenerateResponse doGenerate(GenerateRequest request) {
@@ -214,7 +226,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     nonNegative("refinement.lambda_infer", ref.getLambdaInfer());
     nonNegative("refinement.learning_rate", ref.getLearningRate());
     nonNegative("refinement.typicality_weight", ref.getTypicalityWeight());
-    LoadedModel m = resolve(holder, request.getModel());
+    LoadedModel m = acquire(holder, request.getModel());
     StudentModel s = m.student();
     long start = System.nanoTime();
     try {
@@ -258,6 +270,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
           .withDescription("ONNX Runtime: " + e.getMessage())
           .withCause(e)
           .asRuntimeException();
+    } finally {
+      m.release();
     }
   }
 
@@ -288,7 +302,18 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     if (request.getLambdaObs() == 0 && request.getLambdaPde() == 0) {
       throw Tensors.invalid("lambda_obs and lambda_pde are both 0: nothing to minimise");
     }
-    LoadedModel m = resolve(holder, request.getModel());
+    LoadedModel m = acquire(holder, request.getModel());
+    try {
+      reconstructWith(m, request, call);
+    } finally {
+      m.release();
+    }
+  }
+
+  private void reconstructWith(
+      LoadedModel m,
+      ReconstructRequest request,
+      ServerCallStreamObserver<ReconstructResponse> call) {
     StudentModel s = m.student();
     long[] shape = s.fieldShape();
     int d = s.dim();

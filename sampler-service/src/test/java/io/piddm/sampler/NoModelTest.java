@@ -25,7 +25,7 @@ class NoModelTest {
                 (p, m, a) -> m.getReturnType() == Optional.class ? Optional.empty() : null);
     ModelHolder holder = new ModelHolder(config, new SimpleMeterRegistry());
     assertThat(holder.state()).isEqualTo(LoadState.LOAD_STATE_NONE);
-    assertThatThrownBy(() -> SamplerGrpcService.resolve(holder, ModelRef.getDefaultInstance()))
+    assertThatThrownBy(() -> SamplerGrpcService.acquire(holder, ModelRef.getDefaultInstance()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {

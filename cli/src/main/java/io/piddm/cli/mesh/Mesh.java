@@ -42,6 +42,7 @@ public final class Mesh implements AutoCloseable {
       Duration readyTimeout)
       throws IOException, InterruptedException {
     List<ServiceProcess> started = new ArrayList<>();
+    Map<MeshService, Map<String, String>> wired = wire(endpoints, environment);
     try {
       for (MeshService service : MeshService.values()) {
         started.add(
@@ -50,7 +51,7 @@ public final class Mesh implements AutoCloseable {
                 home,
                 endpoints.get(service),
                 logDir.resolve(service.module() + ".log"),
-                environment.getOrDefault(service, Map.of())));
+                wired.getOrDefault(service, Map.of())));
       }
       for (ServiceProcess process : started) {
         process.awaitServing(readyTimeout);
@@ -60,6 +61,25 @@ public final class Mesh implements AutoCloseable {
       new Mesh(started).close();
       throw e;
     }
+  }
+
+  /**
+   * The services' environment plus how they find each other: the sampler gets this mesh's registry
+   * as its model source (it follows a model only when {@code PIDDM_SAMPLER_MODEL} is set too).
+   * Settings given by the caller win.
+   */
+  static Map<MeshService, Map<String, String>> wire(
+      Map<MeshService, ServiceEndpoint> endpoints,
+      Map<MeshService, Map<String, String>> environment) {
+    Map<MeshService, Map<String, String>> wired = new EnumMap<>(MeshService.class);
+    environment.forEach((service, env) -> wired.put(service, new java.util.HashMap<>(env)));
+    ServiceEndpoint registry = endpoints.get(MeshService.REGISTRY);
+    if (registry != null) {
+      wired
+          .computeIfAbsent(MeshService.SAMPLER, s -> new java.util.HashMap<>())
+          .putIfAbsent("PIDDM_SAMPLER_REGISTRY", registry.host() + ":" + registry.grpcPort());
+    }
+    return wired;
   }
 
   /** The default endpoints on {@code host}: the documented ports of each service. */

@@ -1,0 +1,291 @@
+package io.piddm.cli.registry;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import io.piddm.proto.v1.AliasRecord;
+import io.piddm.proto.v1.CreateVersionHeader;
+import io.piddm.proto.v1.CreateVersionRequest;
+import io.piddm.proto.v1.CreateVersionResponse;
+import io.piddm.proto.v1.FileChunk;
+import io.piddm.proto.v1.FileEntry;
+import io.piddm.proto.v1.GetAliasRequest;
+import io.piddm.proto.v1.ModelManifest;
+import io.piddm.proto.v1.RegistryServiceGrpc;
+import io.piddm.proto.v1.SetAliasRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client of the registry for publishing: uploads a folder of files as a new model version
+ * (streamed in chunks with gRPC flow control, never a whole file in memory) and moves aliases by
+ * compare-and-set. What {@code piddm} commands and the integration tests publish with.
+ */
+public final class RegistryClient implements AutoCloseable {
+
+  static final int CHUNK_BYTES = 1024 * 1024;
+
+  private final ManagedChannel channel;
+  private final RegistryServiceGrpc.RegistryServiceStub async;
+  private final RegistryServiceGrpc.RegistryServiceBlockingStub blocking;
+
+  /** A plaintext channel to {@code target} (host:port); {@code token} may be null for reads. */
+  public RegistryClient(String target, String token) {
+    this.channel =
+        ManagedChannelBuilder.forTarget(target)
+            .usePlaintext()
+            .maxInboundMessageSize(8 * 1024 * 1024)
+            .build();
+    RegistryServiceGrpc.RegistryServiceStub a = RegistryServiceGrpc.newStub(channel);
+    RegistryServiceGrpc.RegistryServiceBlockingStub b =
+        RegistryServiceGrpc.newBlockingStub(channel);
+    if (token != null && !token.isBlank()) {
+      Metadata headers = new Metadata();
+      headers.put(
+          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer " + token.trim());
+      a = a.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+      b = b.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    this.async = a;
+    this.blocking = b;
+  }
+
+  public RegistryServiceGrpc.RegistryServiceBlockingStub stub() {
+    return blocking.withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Uploads {@code files} as the next version of {@code model}. {@code base} carries what the
+   * registry cannot know (PDE, grid, metrics, lineage); the file entries (size, sha256, media type)
+   * are computed here. {@code requestAlias}, when not empty, is moved to the new version.
+   */
+  public CreateVersionResponse publish(
+      String model, List<Path> files, ModelManifest base, String requestAlias)
+      throws IOException, InterruptedException {
+    ModelManifest.Builder manifest = base.toBuilder().clearFiles().setModelName(model);
+    for (Path file : files) {
+      manifest.addFiles(
+          FileEntry.newBuilder()
+              .setName(file.getFileName().toString())
+              .setSizeBytes(Files.size(file))
+              .setSha256(sha256(file))
+              .setMediaType(mediaType(file)));
+    }
+    CreateVersionRequest header =
+        CreateVersionRequest.newBuilder()
+            .setHeader(
+                CreateVersionHeader.newBuilder()
+                    .setModelName(model)
+                    .setManifest(manifest)
+                    .setRequestAlias(requestAlias == null ? "" : requestAlias))
+            .build();
+    CompletableFuture<CreateVersionResponse> done = new CompletableFuture<>();
+    async
+        .withDeadlineAfter(30, TimeUnit.MINUTES)
+        .createVersion(new Pump(new ChunkSource(header, files), done));
+    try {
+      return done.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IOException("upload of " + model + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** Every regular file directly in {@code folder}, by name. */
+  public static List<Path> filesOf(Path folder) throws IOException {
+    try (var entries = Files.list(folder)) {
+      return entries.filter(Files::isRegularFile).sorted().toList();
+    }
+  }
+
+  /** Points {@code alias} at {@code version}, against the alias's current revision. */
+  public AliasRecord setAlias(String model, String alias, long version, String reason) {
+    long revision = 0;
+    try {
+      revision =
+          stub()
+              .getAlias(GetAliasRequest.newBuilder().setModelName(model).setAlias(alias).build())
+              .getAlias()
+              .getRevision();
+    } catch (io.grpc.StatusRuntimeException e) {
+      if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
+        throw e;
+      }
+    }
+    return stub()
+        .setAlias(
+            SetAliasRequest.newBuilder()
+                .setModelName(model)
+                .setAlias(alias)
+                .setVersion(version)
+                .setExpectedRevision(revision)
+                .setReason(reason == null ? "" : reason)
+                .build())
+        .getAlias();
+  }
+
+  static String sha256(Path file) throws IOException {
+    MessageDigest digest = sha256Digest();
+    byte[] buffer = new byte[CHUNK_BYTES];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        digest.update(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  private static MessageDigest sha256Digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String mediaType(Path file) {
+    String name = file.getFileName().toString();
+    if (name.endsWith(".onnx")) {
+      return "application/onnx";
+    }
+    if (name.endsWith(".json")) {
+      return "application/json";
+    }
+    return "application/octet-stream";
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  /** The header, then each file's chunks in order, read from disk as the stream asks for them. */
+  private static final class ChunkSource {
+    private final List<Path> files;
+    private CreateVersionRequest header;
+    private int fileIndex;
+    private InputStream in;
+    private long offset;
+
+    ChunkSource(CreateVersionRequest header, List<Path> files) {
+      this.header = header;
+      this.files = new ArrayList<>(files);
+    }
+
+    /** The next message, or null at the end. */
+    CreateVersionRequest next() throws IOException {
+      if (header != null) {
+        CreateVersionRequest h = header;
+        header = null;
+        return h;
+      }
+      while (fileIndex < files.size()) {
+        Path file = files.get(fileIndex);
+        if (in == null) {
+          in = Files.newInputStream(file);
+          offset = 0;
+        }
+        byte[] data = in.readNBytes(CHUNK_BYTES);
+        if (data.length > 0) {
+          CreateVersionRequest chunk =
+              CreateVersionRequest.newBuilder()
+                  .setChunk(
+                      FileChunk.newBuilder()
+                          .setFileName(file.getFileName().toString())
+                          .setOffset(offset)
+                          .setData(ByteString.copyFrom(data)))
+                  .build();
+          offset += data.length;
+          return chunk;
+        }
+        in.close();
+        in = null;
+        fileIndex++;
+      }
+      return null;
+    }
+
+    void close() {
+      if (in != null) {
+        try {
+          in.close();
+        } catch (IOException ignored) {
+          // nothing was written through it
+        }
+      }
+    }
+  }
+
+  /** Sends messages only while the transport is ready, so a slow registry bounds our memory. */
+  private static final class Pump
+      implements ClientResponseObserver<CreateVersionRequest, CreateVersionResponse> {
+    private final ChunkSource source;
+    private final CompletableFuture<CreateVersionResponse> done;
+    private boolean finished;
+
+    Pump(ChunkSource source, CompletableFuture<CreateVersionResponse> done) {
+      this.source = source;
+      this.done = done;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<CreateVersionRequest> requests) {
+      requests.setOnReadyHandler(
+          () -> {
+            synchronized (this) {
+              try {
+                while (!finished && requests.isReady()) {
+                  CreateVersionRequest next = source.next();
+                  if (next == null) {
+                    finished = true;
+                    source.close();
+                    requests.onCompleted();
+                  } else {
+                    requests.onNext(next);
+                  }
+                }
+              } catch (IOException e) {
+                finished = true;
+                source.close();
+                requests.onError(new UncheckedIOException(e));
+                done.completeExceptionally(e);
+              }
+            }
+          });
+    }
+
+    @Override
+    public void onNext(CreateVersionResponse value) {
+      done.complete(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      source.close();
+      done.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      done.complete(null);
+    }
+  }
+}
