@@ -68,4 +68,15 @@ public interface SamplerConfig {
   /** Requests waiting for a worker beyond this many answer RESOURCE_EXHAUSTED. */
   @WithDefault("64")
   int maxQueue();
+
+  /**
+   * Micro-batching of plain Generate requests: at most this many fields per ONNX Runtime run (1
+   * turns batching off).
+   */
+  @WithDefault("32")
+  int batchMaxSize();
+
+  /** How long a batch waits for more requests after its first one arrived. */
+  @WithDefault("2ms")
+  Duration batchMaxDelay();
 }

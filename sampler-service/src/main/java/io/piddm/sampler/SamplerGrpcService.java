@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.piddm.inference.Reconstruction;
@@ -51,12 +52,32 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
   private final SamplerConfig config;
   private final MeterRegistry meters;
   private final ThreadPoolExecutor workers;
+  private final GenerateBatcher batcher;
 
   public SamplerGrpcService(ModelHolder holder, SamplerConfig config, MeterRegistry meters) {
     this.holder = holder;
     this.config = config;
     this.meters = meters;
     this.workers = workerPool(config, "sampler-worker");
+    DistributionSummary batchSizes =
+        DistributionSummary.builder("piddm.sampler.generate.batch.size")
+            .description("Fields per ONNX Runtime run of micro-batched Generate")
+            .publishPercentileHistogram()
+            .register(meters);
+    Timer queued =
+        Timer.builder("piddm.sampler.generate.queue")
+            .description("Time a Generate request waited for its batch to run")
+            .publishPercentileHistogram()
+            .register(meters);
+    this.batcher =
+        config.batchMaxSize() > 1
+            ? new GenerateBatcher(
+                config.batchMaxSize(),
+                config.batchMaxDelay(),
+                config.workers(),
+                batchSizes::record,
+                nanos -> queued.record(nanos, TimeUnit.NANOSECONDS))
+            : null;
   }
 
   static ThreadPoolExecutor workerPool(SamplerConfig config, String name) {
@@ -77,11 +98,18 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
   @PreDestroy
   void stop() {
     workers.shutdownNow();
+    if (batcher != null) {
+      batcher.close();
+    }
   }
 
   @Override
   public void generate(GenerateRequest request, StreamObserver<GenerateResponse> out) {
-    submit(out, () -> out.onNext(doGenerate(request)), true);
+    if (batcher != null && request.getRefinement().getSteps() == 0) {
+      generateBatched(request, out);
+    } else {
+      submit(out, () -> out.onNext(doGenerate(request)), true);
+    }
   }
 
   @Override
@@ -204,7 +232,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     }
   }
 
-  private GenerateResponse doGenerate(GenerateRequest request) {
+  /** Checks a Generate request's count and refinement against the limits. */
+  private void validateGenerate(GenerateRequest request) {
     int count = request.getCount();
     if (count < 1) {
       throw Tensors.invalid("count must be >= 1, got " + count);
@@ -226,6 +255,55 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     nonNegative("refinement.lambda_infer", ref.getLambdaInfer());
     nonNegative("refinement.learning_rate", ref.getLearningRate());
     nonNegative("refinement.typicality_weight", ref.getTypicalityWeight());
+  }
+
+  /**
+   * Plain Generate through the micro-batcher: validated and queued on the calling thread, answered
+   * from the batch's thread; no worker is held while the request waits for its batch.
+   */
+  private void generateBatched(GenerateRequest request, StreamObserver<GenerateResponse> out) {
+    LoadedModel m;
+    try {
+      validateGenerate(request);
+      if (batcher.waiting() >= config.maxQueue()) {
+        throw exhausted(
+            "the sampler's generate queue is full ("
+                + config.maxQueue()
+                + " waiting); retry later");
+      }
+      m = acquire(holder, request.getModel());
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    long start = System.nanoTime();
+    batcher
+        .submit(m, request.getSeed(), request.getCount())
+        .whenComplete(
+            (fields, error) -> {
+              try {
+                if (error != null) {
+                  out.onError(
+                      Status.INTERNAL
+                          .withDescription("generate: " + error.getMessage())
+                          .withCause(error)
+                          .asRuntimeException());
+                  return;
+                }
+                out.onNext(generateResponse(m, fields, request.getCount(), 0, start));
+                out.onCompleted();
+              } catch (StatusRuntimeException e) {
+                LOG.debugf("generate answer not delivered: %s", e.getStatus());
+              } finally {
+                m.release();
+              }
+            });
+  }
+
+  private GenerateResponse doGenerate(GenerateRequest request) {
+    validateGenerate(request);
+    int count = request.getCount();
+    RefinementSettings ref = request.getRefinement();
     LoadedModel m = acquire(holder, request.getModel());
     StudentModel s = m.student();
     long start = System.nanoTime();
@@ -253,18 +331,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
       } else {
         fields = s.generate(request.getSeed(), count);
       }
-      GenerateResponse.Builder b = GenerateResponse.newBuilder();
-      for (int i = 0; i < count; i++) {
-        b.addPdeError(s.pdeError(fields, i).absolute());
-      }
-      long[] shape = s.fieldShape();
-      long nanos = System.nanoTime() - start;
-      timer("piddm.sampler.generate", m).record(nanos, TimeUnit.NANOSECONDS);
-      return b.setFields(Tensors.float32(fields, count, shape[0], shape[1], shape[2]))
-          .setModel(m.identity())
-          .setNetworkEvaluations(1 + ref.getSteps())
-          .setServerMillis(nanos / 1e6)
-          .build();
+      return generateResponse(m, fields, count, ref.getSteps(), start);
     } catch (ai.onnxruntime.OrtException e) {
       throw Status.INTERNAL
           .withDescription("ONNX Runtime: " + e.getMessage())
@@ -273,6 +340,24 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     } finally {
       m.release();
     }
+  }
+
+  /** The answer for {@code count} fields from {@code m}, with each field's PDE error. */
+  private GenerateResponse generateResponse(
+      LoadedModel m, float[] fields, int count, int refinementSteps, long start) {
+    StudentModel s = m.student();
+    GenerateResponse.Builder b = GenerateResponse.newBuilder();
+    for (int i = 0; i < count; i++) {
+      b.addPdeError(s.pdeError(fields, i).absolute());
+    }
+    long[] shape = s.fieldShape();
+    long nanos = System.nanoTime() - start;
+    timer("piddm.sampler.generate", m).record(nanos, TimeUnit.NANOSECONDS);
+    return b.setFields(Tensors.float32(fields, count, shape[0], shape[1], shape[2]))
+        .setModel(m.identity())
+        .setNetworkEvaluations(1 + refinementSteps)
+        .setServerMillis(nanos / 1e6)
+        .build();
   }
 
   private void doReconstruct(

@@ -367,7 +367,10 @@ class SamplerServiceTest {
         .containsPattern(
             "piddm_sampler_generate_seconds_bucket\\{.*model=\"piddm-student\".*provider=\"cpu\".*version=\"0\".*le=\"\\+Inf\"")
         .contains("piddm_sampler_loaded_version")
-        .contains("piddm_sampler_load_failures_total");
+        .contains("piddm_sampler_load_failures_total")
+        .contains("piddm_sampler_models_open 1.0")
+        .containsPattern("piddm_sampler_generate_batch_size_bucket\\{le=\"\\+Inf\"")
+        .containsPattern("piddm_sampler_generate_queue_seconds_bucket\\{le=\"\\+Inf\"");
   }
 
   static Tensor tensor(float[] values) {

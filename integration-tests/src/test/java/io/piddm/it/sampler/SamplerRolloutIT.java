@@ -4,18 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.piddm.cli.mesh.MeshService;
-import io.piddm.cli.mesh.ServiceProcess;
 import io.piddm.cli.registry.RegistryClient;
-import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
-import io.piddm.export.OnnxExporter;
-import io.piddm.it.FreePorts;
 import io.piddm.it.MeshHarness;
-import io.piddm.physics.grid.Grid;
-import io.piddm.physics.pde.Pde;
-import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.probe.ServiceEndpoint;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.GenerateResponse;
@@ -23,9 +15,6 @@ import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.ModelStatusRequest;
 import io.piddm.proto.v1.ModelStatusResponse;
 import io.piddm.proto.v1.SamplerServiceGrpc;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,9 +50,9 @@ class SamplerRolloutIT {
   @Test
   void followsTheAliasUnderLoadAndRefusesACorruptedVersion() throws Exception {
     Path work = mesh.workDirectory();
-    Path v1 = exportStudent(work.resolve("v1"), 5);
-    Path v2 = exportStudent(work.resolve("v2"), 6);
-    Path v3 = exportStudent(work.resolve("v3"), 7);
+    Path v1 = SamplerNode.exportStudent(work.resolve("v1"), UNetSpec.tiny(2), 16, 5);
+    Path v2 = SamplerNode.exportStudent(work.resolve("v2"), UNetSpec.tiny(2), 16, 6);
+    Path v3 = SamplerNode.exportStudent(work.resolve("v3"), UNetSpec.tiny(2), 16, 7);
     Files.write(v3.resolve("model.onnx"), "not an ONNX model".getBytes());
 
     ServiceEndpoint registry = mesh.endpoint(MeshService.REGISTRY);
@@ -76,26 +65,21 @@ class SamplerRolloutIT {
               .getVersion();
       assertThat(first).isEqualTo(1);
 
-      int[] ports = FreePorts.pick(2);
-      ServiceEndpoint endpoint = new ServiceEndpoint("sampler", "localhost", ports[0], ports[1]);
-      ServiceProcess sampler =
-          ServiceProcess.start(
-              MeshService.SAMPLER,
-              Path.of(System.getProperty("piddm.home", "..")).toAbsolutePath().normalize(),
-              endpoint,
+      try (SamplerNode sampler =
+          SamplerNode.start(
               work.resolve("following-sampler.log"),
               Map.of(
-                  "PIDDM_SAMPLER_REGISTRY", registryTarget,
-                  "PIDDM_SAMPLER_MODEL", MODEL,
-                  "PIDDM_SAMPLER_PROVIDER", "cpu",
-                  "PIDDM_SAMPLER_INTRA_OP_THREADS", "1",
-                  "PIDDM_SAMPLER_RECONCILE_INTERVAL", "60s",
-                  "PIDDM_SAMPLER_CACHE_DIR", work.resolve("cache").toString(),
-                  "PIDDM_SAMPLER_MAX_QUEUE", "256"));
-      ManagedChannel channel =
-          ManagedChannelBuilder.forAddress("localhost", ports[0]).usePlaintext().build();
-      try {
-        sampler.awaitServing(Duration.ofMinutes(2));
+                  "PIDDM_SAMPLER_REGISTRY",
+                  registryTarget,
+                  "PIDDM_SAMPLER_MODEL",
+                  MODEL,
+                  "PIDDM_SAMPLER_RECONCILE_INTERVAL",
+                  "60s",
+                  "PIDDM_SAMPLER_CACHE_DIR",
+                  work.resolve("cache").toString(),
+                  "PIDDM_SAMPLER_MAX_QUEUE",
+                  "256"))) {
+        ManagedChannel channel = sampler.channel();
         var stub = SamplerServiceGrpc.newBlockingStub(channel);
         GenerateResponse firstAnswer = generate(stub);
         assertThat(firstAnswer.getModel().getVersion()).isEqualTo(1);
@@ -172,7 +156,7 @@ class SamplerRolloutIT {
         assertThat(bytesByVersion.get(1L)).allMatch(expectedV1::equals);
         assertThat(bytesByVersion.get(2L)).allMatch(expectedV2::equals);
         awaitTrue(
-            () -> metric(endpoint, "piddm_sampler_models_open") == 1,
+            () -> sampler.metric("piddm_sampler_models_open") == 1,
             Duration.ofSeconds(20),
             "v1's sessions are closed once its requests drained");
 
@@ -193,10 +177,7 @@ class SamplerRolloutIT {
         assertThat(after.getModel().getVersion()).isEqualTo(2);
         assertThat(after.getFields().getData()).isEqualTo(expectedV2);
         assertThat(status(channel).getModel().getVersion()).isEqualTo(2);
-        assertThat(metric(endpoint, "piddm_sampler_load_failures_total")).isGreaterThanOrEqualTo(1);
-      } finally {
-        channel.shutdownNow();
-        sampler.stop(Duration.ofSeconds(20));
+        assertThat(sampler.metric("piddm_sampler_load_failures_total")).isGreaterThanOrEqualTo(1);
       }
     }
   }
@@ -214,42 +195,6 @@ class SamplerRolloutIT {
     return SamplerServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
         .modelStatus(ModelStatusRequest.getDefaultInstance());
-  }
-
-  /** A tiny Darcy student (16², weights from {@code seed}) written by the real exporter. */
-  static Path exportStudent(Path dir, long seed) throws Exception {
-    Files.createDirectories(dir);
-    UNetSpec spec = UNetSpec.tiny(2);
-    OnnxExporter.exportStudent(
-        spec,
-        new UNet(spec).perturbedWeights(seed),
-        new double[] {7.5, 0.02},
-        new double[] {1.0, 0.01},
-        ResidualSpecs.consistent(Pde.DARCY),
-        new Grid(16),
-        dir);
-    return dir;
-  }
-
-  /** A gauge or counter from the service's Prometheus text, summed over its label sets. */
-  static double metric(ServiceEndpoint endpoint, String name) throws Exception {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(endpoint.http("/q/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    double sum = 0;
-    boolean found = false;
-    for (String line : response.body().split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        found = true;
-      }
-    }
-    if (!found) {
-      throw new AssertionError(name + " is not in " + endpoint.http("/q/metrics"));
-    }
-    return sum;
   }
 
   interface Check {

@@ -1,0 +1,158 @@
+package io.piddm.it.sampler;
+
+import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.inference.OnnxSessions;
+import io.piddm.inference.StudentModel;
+import io.piddm.proto.v1.GenerateRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Generate over gRPC on loopback at 32² (preset32 student, random weights, CPU, one intra-op
+ * thread): p50/p99 at batch 1 against in-process ONNX Runtime doing the same work (noise, forward,
+ * PDE error), and throughput at 1, 8 and 32 concurrent clients with micro-batching off and on. Runs
+ * only when asked:
+ *
+ * <pre>./mvnw -B verify -pl integration-tests -Dit.test=SamplerBenchIT -Dpiddm.bench=true
+ *     -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ *
+ * Results are printed and written to integration-tests/target/sampler-bench.txt.
+ */
+@EnabledIfSystemProperty(named = "piddm.bench", matches = "true")
+class SamplerBenchIT {
+
+  static final int LATENCY_CALLS = 400;
+  static final long THROUGHPUT_MILLIS = 6000;
+
+  @TempDir Path root;
+
+  @Test
+  void bench() throws Exception {
+    Path student = SamplerNode.exportStudent(root.resolve("student"), UNetSpec.preset32(2), 32, 3);
+    StringBuilder report = new StringBuilder();
+    report.append(
+        String.format(
+            "sampler bench: preset32 Darcy 32², cpu, 1 intra-op thread, %d cores, load %.2f%n",
+            Runtime.getRuntime().availableProcessors(),
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage()));
+
+    double[] local = new double[LATENCY_CALLS];
+    try (StudentModel model = StudentModel.open(student, OnnxSessions.Provider.CPU, 1)) {
+      model.warmUp();
+      for (int i = -50; i < LATENCY_CALLS; i++) {
+        long t0 = System.nanoTime();
+        float[] x = model.generate(i, 1);
+        model.pdeError(x, 0);
+        if (i >= 0) {
+          local[i] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+    }
+    report.append(
+        String.format(
+            "in-process ONNX Runtime generate n=1 (+PDE error): p50 %.3f ms p99 %.3f ms%n",
+            percentile(local, 50), percentile(local, 99)));
+
+    for (int batch : new int[] {1, 32}) {
+      try (SamplerNode node =
+          SamplerNode.start(
+              root.resolve("sampler-batch" + batch + ".log"),
+              Map.of(
+                  "PIDDM_SAMPLER_MODEL_DIR", student.toString(),
+                  "PIDDM_SAMPLER_BATCH_MAX_SIZE", Integer.toString(batch),
+                  "PIDDM_SAMPLER_MAX_QUEUE", "256"))) {
+        String mode = batch > 1 ? "micro-batching on (max 32, 2 ms)" : "micro-batching off";
+        double[] remote = new double[LATENCY_CALLS];
+        for (int i = -50; i < LATENCY_CALLS; i++) {
+          long t0 = System.nanoTime();
+          node.stub().generate(GenerateRequest.newBuilder().setCount(1).setSeed(i).build());
+          if (i >= 0) {
+            remote[i] = (System.nanoTime() - t0) / 1e6;
+          }
+        }
+        report.append(
+            String.format(
+                "gRPC generate n=1, %s: p50 %.3f ms p99 %.3f ms (overhead over in-process p50"
+                    + " %.3f ms)%n",
+                mode,
+                percentile(remote, 50),
+                percentile(remote, 99),
+                percentile(remote, 50) - percentile(local, 50)));
+        for (int clients : new int[] {1, 8, 32}) {
+          report.append(
+              String.format(
+                  "  %2d clients, %s: %.1f requests/s%n",
+                  clients, mode, throughput(node, clients)));
+        }
+        report.append(
+            String.format(
+                "  mean batch size %.2f%n",
+                node.metric("piddm_sampler_generate_batch_size_sum")
+                    / Math.max(1, node.metric("piddm_sampler_generate_batch_size_count"))));
+      }
+    }
+    System.out.print(report);
+    Files.writeString(
+        Path.of("target", "sampler-bench.txt"), report.toString(), StandardCharsets.UTF_8);
+  }
+
+  static double throughput(SamplerNode node, int clients) throws InterruptedException {
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicLong done = new AtomicLong();
+    CountDownLatch warm = new CountDownLatch(clients);
+    CountDownLatch stopped = new CountDownLatch(clients);
+    AtomicLong counting = new AtomicLong(-1);
+    for (int c = 0; c < clients; c++) {
+      int client = c;
+      Thread t =
+          new Thread(
+              () -> {
+                long seed = client * 1_000_000L;
+                try {
+                  for (int i = 0; i < 5; i++) {
+                    node.stub()
+                        .generate(GenerateRequest.newBuilder().setCount(1).setSeed(seed++).build());
+                  }
+                  warm.countDown();
+                  while (running.get()) {
+                    node.stub()
+                        .generate(GenerateRequest.newBuilder().setCount(1).setSeed(seed++).build());
+                    if (counting.get() >= 0) {
+                      done.incrementAndGet();
+                    }
+                  }
+                } finally {
+                  stopped.countDown();
+                }
+              });
+      t.setDaemon(true);
+      t.start();
+    }
+    warm.await();
+    long start = System.nanoTime();
+    counting.set(0);
+    Thread.sleep(THROUGHPUT_MILLIS);
+    long count = done.get();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    running.set(false);
+    stopped.await();
+    return count / seconds;
+  }
+
+  static double percentile(double[] values, double p) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int index = (int) Math.ceil(p / 100 * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+  }
+}
