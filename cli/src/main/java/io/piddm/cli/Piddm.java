@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ModelCommands.Distill.class,
       ModelCommands.Eval.class,
       ModelCommands.Export.class,
+      ReconstructEvalCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** data → teacher → distill → eval through the command line, on a tiny Darcy problem. */
+/**
+ * data → teacher → distill → eval → export → eval-reconstruct through the command line, on a tiny
+ * Darcy problem.
+ */
 class ModelCommandsTest {
 
   @Test
@@ -158,6 +161,25 @@ class ModelCommandsTest {
         .isZero();
     assertThat(onnx.resolve("model.onnx")).isRegularFile();
     assertThat(onnx.resolve("reconstruct.onnx")).isRegularFile();
+    Path reconstructions = dir.resolve("eval-reconstruct");
+    assertThat(
+            cli.execute(
+                "eval-reconstruct",
+                "--model",
+                onnx.toString(),
+                "--reference",
+                reference,
+                "--tasks",
+                "2",
+                "--steps",
+                "10",
+                "--every",
+                "5",
+                "--out",
+                reconstructions.toString()))
+        .isZero();
+    assertThat(Files.readString(reconstructions.resolve("reconstruction.json")))
+        .contains("\"forward+bc\"", "\"inverse\"", "\"sparse\"", "relativeL2ByStep");
     assertThat(
             cli.execute(
                 "export", "--model", teacher.toString(), "--out", dir.resolve("x").toString()))

@@ -26,6 +26,14 @@ public enum Pde {
     return channels;
   }
 
+  /**
+   * Whether the solution channel is fixed on the boundary (u = 0): part of the problem statement,
+   * so a forward solve knows those values without observing them.
+   */
+  public boolean solutionFixedOnBoundary() {
+    return this != BURGERS;
+  }
+
   public String id() {
     return name().toLowerCase(Locale.ROOT);
   }
