@@ -71,7 +71,7 @@ class SamplerBenchIT {
                   "PIDDM_SAMPLER_MODEL_DIR", student.toString(),
                   "PIDDM_SAMPLER_BATCH_MAX_SIZE", Integer.toString(batch),
                   "PIDDM_SAMPLER_MAX_QUEUE", "256"))) {
-        String mode = batch > 1 ? "micro-batching on (max 32, 2 ms)" : "micro-batching off";
+        String mode = batch > 1 ? "micro-batching on (max 32, no wait)" : "micro-batching off";
         double[] remote = new double[LATENCY_CALLS];
         double[] server = new double[LATENCY_CALLS];
         for (int i = -200; i < LATENCY_CALLS; i++) {
