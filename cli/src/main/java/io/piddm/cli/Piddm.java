@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       ModelCommands.Eval.class,
       ModelCommands.Export.class,
       ReconstructEvalCommand.class,
+      RegistryCommands.Models.class,
+      RegistryCommands.Alias.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -51,7 +53,7 @@ public final class Piddm implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     return new CommandLine(new Piddm())
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(
@@ -59,13 +61,34 @@ public final class Piddm implements Runnable {
               // A message, not a stack trace: what failed and where; the trace only on request.
               commandLine
                   .getErr()
-                  .println("piddm " + commandLine.getCommandName() + ": " + error.getMessage());
+                  .println(
+                      "piddm "
+                          + commandLine.getCommandName()
+                          + ": "
+                          + error.getMessage()
+                          + hint(error));
               if (Boolean.getBoolean("piddm.trace")) {
                 error.printStackTrace(commandLine.getErr());
               }
               commandLine.getErr().flush();
               return 1;
             });
+  }
+
+  /** A next step for the errors a user can fix, after the gRPC status. */
+  static String hint(Exception error) {
+    if (!(error instanceof io.grpc.StatusRuntimeException e)) {
+      return "";
+    }
+    return switch (e.getStatus().getCode()) {
+      case UNAVAILABLE ->
+          " (is the service running? 'piddm up' starts it; --registry points elsewhere)";
+      case UNAUTHENTICATED, PERMISSION_DENIED ->
+          " (pass --token or set PIDDM_REGISTRY_TOKEN; 'piddm up' keeps it in ~/.piddm/registry/token)";
+      case NOT_FOUND -> " ('piddm models list' shows what the registry holds)";
+      case ABORTED -> " (someone else moved it meanwhile: run the command again)";
+      default -> "";
+    };
   }
 
   /**
