@@ -124,8 +124,9 @@ public final class Registry {
               .setCreatedBy(actor)
               .build();
       // the files are only this upload's if the number still is: an upload that stalled past the
-      // claim TTL may have been taken over, and its manifest must not describe another's files
-      keepClaim(claim, true);
+      // claim TTL may have been taken over, and its manifest must not describe another's files. A
+      // claim refreshed less than a third of the TTL ago cannot have been (keepClaim's condition).
+      keepClaim(claim);
       try {
         store.putIfAbsent(Layout.manifest(model, version), Json.write(manifest));
       } catch (PreconditionFailedException e) {
@@ -160,7 +161,7 @@ public final class Registry {
   }
 
   private VersionClaim claimVersion(String model) {
-    long candidate = visibleVersions(model).stream().findFirst().orElse(0L) + 1;
+    long candidate = newestVisible(model) + 1;
     for (int attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++, candidate++) {
       String key = Layout.claim(model, candidate);
       Instant now = clock.instant();
@@ -181,19 +182,37 @@ public final class Registry {
     throw Errors.aborted("could not claim a version number for " + model + "; retry");
   }
 
+  /**
+   * The newest version with a manifest (0 when none), from the version folders and a manifest check
+   * from the top down: a listing of every object under versions/ grows with the model's history.
+   */
+  private long newestVisible(String model) {
+    List<Long> folders =
+        store.listFolders(Layout.versions(model)).stream()
+            .map(folder -> Layout.versionOf(model, folder))
+            .filter(version -> version > 0)
+            .sorted(Comparator.reverseOrder())
+            .toList();
+    for (long version : folders) {
+      if (store.exists(Layout.manifest(model, version))) {
+        return version;
+      }
+    }
+    return 0;
+  }
+
   private static byte[] claimBody(Instant at) {
     return ("claimed " + at).getBytes(StandardCharsets.UTF_8);
   }
 
   /**
-   * Rewrites the claim (If-Match on its ETag) when a third of the claim TTL has passed since it was
-   * written, or always with {@code force}: an upload that keeps receiving bytes keeps its number
-   * however long it takes. ABORTED when the claim was taken over (it went stale and another upload
-   * removed it).
+   * Rewrites the claim (If-Match on its ETag) once a third of the claim TTL has passed since it was
+   * written: an upload that keeps receiving bytes keeps its number however long it takes. ABORTED
+   * when the claim was taken over (it went stale and another upload removed it).
    */
-  void keepClaim(VersionClaim claim, boolean force) {
+  void keepClaim(VersionClaim claim) {
     Instant now = clock.instant();
-    if (!force && claim.written().plus(claimTtl.dividedBy(3)).isAfter(now)) {
+    if (claim.written().plus(claimTtl.dividedBy(3)).isAfter(now)) {
       return;
     }
     try {

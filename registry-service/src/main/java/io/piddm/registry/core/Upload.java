@@ -114,7 +114,7 @@ public final class Upload implements AutoCloseable {
     if (incoming == null) {
       throw Errors.invalid("chunk for undeclared file \"" + chunk.getFileName() + "\"");
     }
-    registry.keepClaim(claim, false);
+    registry.keepClaim(claim);
     incoming.append(chunk);
     bytes += chunk.getData().size();
   }
