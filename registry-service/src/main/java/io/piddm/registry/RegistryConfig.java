@@ -9,7 +9,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "piddm.registry")
 public interface RegistryConfig {
 
-  /** Where the embedded S3 server keeps its files, and the upload staging folder. */
+  /** Where the embedded S3 server keeps its files, and the generated token. */
   @WithDefault("${user.home}/.piddm/registry")
   String dataDir();
 
@@ -20,7 +20,7 @@ public interface RegistryConfig {
   @WithDefault("true")
   boolean openReads();
 
-  /** Largest file a version may hold. */
+  /** Largest file a version may hold; at most 5 GiB, what one S3 PUT can store. */
   @WithDefault("4294967296")
   long maxFileBytes();
 
@@ -32,7 +32,10 @@ public interface RegistryConfig {
   @WithDefault("1s")
   Duration healthInterval();
 
-  /** An upload's version claim older than this with no manifest is abandoned and removed. */
+  /**
+   * An upload's version claim not refreshed for this long (an upload refreshes it while bytes
+   * arrive) and without a manifest is abandoned, and removed with what the upload wrote.
+   */
   @WithDefault("10m")
   Duration claimTtl();
 

@@ -34,6 +34,7 @@ import io.piddm.proto.v1.SetAliasResponse;
 import io.piddm.proto.v1.WatchAliasesRequest;
 import io.piddm.registry.core.Registry;
 import io.piddm.registry.core.Upload;
+import io.piddm.registry.store.StoreMisconfiguredException;
 import io.piddm.registry.store.StoreUnavailableException;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
@@ -123,6 +124,11 @@ public class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImpl
     }
     if (e instanceof StoreUnavailableException) {
       return Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e).asRuntimeException();
+    }
+    if (e instanceof StoreMisconfiguredException) {
+      // INTERNAL, not FAILED_PRECONDITION: the fault is the registry's setup, which the caller
+      // cannot change and a retry will not fix (README.md, "Errors"); readiness is DOWN meanwhile
+      return Status.INTERNAL.withDescription(e.getMessage()).withCause(e).asRuntimeException();
     }
     LOG.error("registry call failed", e);
     return Status.INTERNAL.withDescription(String.valueOf(e)).withCause(e).asRuntimeException();
@@ -216,8 +222,8 @@ public class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImpl
 
   /**
    * One CreateVersion stream: messages are handled in order on the registry's threads and each is
-   * requested only once an earlier one is on disk, so a fast client cannot make the server buffer
-   * without bound.
+   * requested only once an earlier one was handed to the store's bounded upload queue, so a fast
+   * client cannot make the server buffer without bound.
    */
   private final class UploadCall implements StreamObserver<CreateVersionRequest> {
     private final ServerCallStreamObserver<CreateVersionResponse> call;

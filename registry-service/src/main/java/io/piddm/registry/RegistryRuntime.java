@@ -5,7 +5,7 @@ import io.piddm.registry.core.AliasWatchHub;
 import io.piddm.registry.core.Registry;
 import io.piddm.registry.store.EmbeddedS3;
 import io.piddm.registry.store.ObjectStore;
-import io.piddm.registry.store.StoreUnavailableException;
+import io.piddm.registry.store.StoreException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -71,18 +71,14 @@ public class RegistryRuntime {
     }
     store = new ObjectStore(endpoint, accessKey, secretKey, s3.bucket(), s3.timeout());
     registry =
-        new Registry(
-            store,
-            data.resolve("staging"),
-            config.maxFileBytes(),
-            config.claimTtl(),
-            Clock.systemUTC(),
-            meters);
+        new Registry(store, config.maxFileBytes(), config.claimTtl(), Clock.systemUTC(), meters);
     try {
       store.ensureBucket();
       registry.cleanUp(embedded != null);
-    } catch (StoreUnavailableException e) {
-      LOG.warnf("object store not reachable at start (%s); readiness stays DOWN until it is", e);
+    } catch (StoreException e) {
+      // readiness reports it too; the registry starts anyway and serves once the store is fixed
+      LOG.errorf(
+          "object store not usable at start: %s; readiness stays DOWN until it is", e.getMessage());
     }
     hub = new AliasWatchHub(registry, config.watchPollInterval());
     hub.start();

@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Readiness follows the object store: asked every {@code health-interval}, DOWN (and gRPC health
- * NOT_SERVING for the registry service) while it does not answer, UP again as soon as it does.
+ * NOT_SERVING for the registry service) while it does not answer or refuses the registry (wrong
+ * credentials, missing bucket), with the reason in the check's data; UP again as soon as it works.
  */
 @Readiness
 @ApplicationScoped
@@ -32,6 +33,7 @@ public class StorageHealth implements HealthCheck {
   private final RegistryConfig config;
   private final Instance<GrpcHealthStorage> grpcHealth;
   private volatile boolean reachable = true;
+  private volatile String problem = "";
   private ScheduledExecutorService checker;
 
   public StorageHealth(
@@ -61,11 +63,20 @@ public class StorageHealth implements HealthCheck {
   }
 
   private void check() {
-    boolean now = runtime.store() != null && runtime.store().ping();
-    if (now != reachable) {
-      LOG.infof("object store %s", now ? "reachable again" : "NOT reachable");
+    String found =
+        runtime.store() == null
+            ? "not started"
+            : runtime.store().problem().map(Throwable::getMessage).orElse("");
+    boolean now = found.isEmpty();
+    if (now != reachable || !found.equals(problem)) {
+      if (now) {
+        LOG.info("object store usable again");
+      } else {
+        LOG.errorf("object store NOT usable: %s", found);
+      }
     }
     reachable = now;
+    problem = found;
     if (grpcHealth.isResolvable()) {
       ServingStatus status = now ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
       grpcHealth.get().setStatus(SERVICE, status);
@@ -79,9 +90,13 @@ public class StorageHealth implements HealthCheck {
 
   @Override
   public HealthCheckResponse call() {
-    return HealthCheckResponse.named("object-store")
-        .status(reachable)
-        .withData("bucket", config.s3().bucket())
-        .build();
+    var response =
+        HealthCheckResponse.named("object-store")
+            .status(reachable)
+            .withData("bucket", config.s3().bucket());
+    if (!problem.isEmpty()) {
+      response.withData("problem", problem);
+    }
+    return response.build();
   }
 }

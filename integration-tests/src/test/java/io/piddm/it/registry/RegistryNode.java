@@ -135,18 +135,19 @@ final class RegistryNode implements AutoCloseable {
 
   /** HTTP status of /q/health/ready. */
   int readiness() throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create(
-                            "http://localhost:"
-                                + process.endpoint().httpPort()
-                                + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(5))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    return response.statusCode();
+    return readinessReport().statusCode();
+  }
+
+  /** /q/health/ready: its status and the JSON report. */
+  HttpResponse<String> readinessReport() throws IOException, InterruptedException {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://localhost:" + process.endpoint().httpPort() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   static String sha256(byte[] data) {

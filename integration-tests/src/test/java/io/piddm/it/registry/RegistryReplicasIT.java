@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two registry processes sharing one bucket on an S3 server this test runs (and stops): moves made
  * on one replica reach the other's watchers and compare-and-set; a storage outage answers
- * UNAVAILABLE quickly, takes readiness down, and heals by itself.
+ * UNAVAILABLE quickly, takes readiness down, and heals by itself; a store that refuses the
+ * registry's key answers INTERNAL naming the problem, with readiness down until it is fixed.
  */
 class RegistryReplicasIT {
 
@@ -45,7 +46,7 @@ class RegistryReplicasIT {
   @BeforeAll
   static void start() throws Exception {
     s3Port = FreePorts.pick(1)[0];
-    s3 = startS3();
+    s3 = startS3(SECRET);
     Map<String, String> shared =
         Map.of(
             "PIDDM_REGISTRY_S3_ENDPOINT",
@@ -60,13 +61,14 @@ class RegistryReplicasIT {
     second = RegistryNode.start(root.resolve("second"), shared);
   }
 
-  private static S3Proxy startS3() throws Exception {
+  /** The test's S3 server over the same folder, accepting {@code secret} for the access key. */
+  private static S3Proxy startS3(String secret) throws Exception {
     java.nio.file.Files.createDirectories(root.resolve("bucket"));
     S3Proxy proxy =
         S3Proxy.builder()
             .blobStore(new FilesystemNio2BlobStore(root.resolve("bucket").toString()))
             .endpoint(URI.create("http://127.0.0.1:" + s3Port))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET)
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, secret)
             .ignoreUnknownHeaders(true)
             .build();
     proxy.start();
@@ -140,7 +142,7 @@ class RegistryReplicasIT {
             .isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
       }
     } finally {
-      s3 = startS3();
+      s3 = startS3(SECRET);
     }
     RegistryIT.awaitCondition(() -> first.readiness() == 200, "readiness to come back");
     try (var probe = io.piddm.probe.ServiceProbe.over(first.channel())) {
@@ -151,6 +153,49 @@ class RegistryReplicasIT {
     assertThat(first.upload("outage", "model.onnx", RegistryIT.bytes(10, 5), 0.01))
         .extracting(r -> r.getManifest().getVersion())
         .as("the failed upload left no gap")
+        .isEqualTo(2L);
+  }
+
+  @Test
+  void aStoreThatRefusesTheRegistrysKeyIsInternalNamingTheProblemAndTakesReadinessDown()
+      throws Exception {
+    first.upload("refused", "model.onnx", RegistryIT.bytes(100, 6), 0.01);
+    GetVersionRequest get =
+        GetVersionRequest.newBuilder()
+            .setSelector(VersionSelector.newBuilder().setModelName("refused").setVersion(1))
+            .build();
+
+    s3.stop();
+    s3 = startS3("a-rotated-secret"); // the store's key changed; the registries still use the old
+    try {
+      java.util.function.Consumer<StatusRuntimeException> refused =
+          e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+            assertThat(e.getStatus().getDescription())
+                .contains("SignatureDoesNotMatch")
+                .contains("piddm.registry.s3.secret-key");
+          };
+      assertThatThrownBy(() -> first.reader().getVersion(get))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, refused);
+      assertThatThrownBy(() -> first.upload("refused", "model.onnx", RegistryIT.bytes(10, 7), 0.01))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, refused);
+      // DOWN since the restart began; then the check's data names the refusal
+      RegistryIT.awaitCondition(
+          () -> {
+            var report = first.readinessReport();
+            return report.statusCode() == 503
+                && report.body().contains("piddm.registry.s3.secret-key");
+          },
+          "readiness to go down naming the credentials");
+      RegistryIT.awaitCondition(() -> second.readiness() == 503, "the replica's readiness");
+    } finally {
+      s3.stop();
+      s3 = startS3(SECRET);
+    }
+    RegistryIT.awaitCondition(() -> first.readiness() == 200, "readiness to come back");
+    assertThat(first.upload("refused", "model.onnx", RegistryIT.bytes(10, 8), 0.01))
+        .extracting(r -> r.getManifest().getVersion())
+        .as("the refused upload left no gap")
         .isEqualTo(2L);
   }
 

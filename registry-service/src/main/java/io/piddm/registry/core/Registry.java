@@ -25,11 +25,10 @@ import io.piddm.proto.v1.VersionSelector;
 import io.piddm.registry.store.ListedObject;
 import io.piddm.registry.store.ObjectStore;
 import io.piddm.registry.store.PreconditionFailedException;
+import io.piddm.registry.store.StoreMisconfiguredException;
 import io.piddm.registry.store.StoredObject;
-import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,7 +41,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,7 +59,6 @@ public final class Registry {
   private static final int MAX_CLAIM_ATTEMPTS = 64;
 
   private final ObjectStore store;
-  private final Path staging;
   private final long maxFileBytes;
   private final Duration claimTtl;
   private final Clock clock;
@@ -70,14 +67,16 @@ public final class Registry {
   private final MeterRegistry meters;
 
   public Registry(
-      ObjectStore store,
-      Path staging,
-      long maxFileBytes,
-      Duration claimTtl,
-      Clock clock,
-      MeterRegistry meters) {
+      ObjectStore store, long maxFileBytes, Duration claimTtl, Clock clock, MeterRegistry meters) {
+    if (maxFileBytes > ObjectStore.MAX_OBJECT_BYTES) {
+      throw new IllegalArgumentException(
+          "max-file-bytes "
+              + maxFileBytes
+              + " is over "
+              + ObjectStore.MAX_OBJECT_BYTES
+              + ", the most one S3 PUT can store (each file goes up as one PUT)");
+    }
     this.store = store;
-    this.staging = staging;
     this.maxFileBytes = maxFileBytes;
     this.claimTtl = claimTtl;
     this.clock = clock;
@@ -95,42 +94,46 @@ public final class Registry {
 
   // ---------------------------------------------------------------- versions
 
-  /** Starts an upload from its header (validated here; nothing is written yet). */
+  /**
+   * Starts an upload: validates its header and claims the next version number, so the files can go
+   * straight to that version's folder while they arrive (the version stays invisible until its
+   * manifest is written). A claim is taken in the order uploads start; an upload that fails gives
+   * its number back, but if a later one has committed meanwhile that number stays unused.
+   */
   public Upload begin(CreateVersionHeader header) {
-    return new Upload(staging, header, maxFileBytes);
+    Upload upload = new Upload(this, header, maxFileBytes);
+    upload.claimed(claimVersion(upload.model()));
+    return upload;
   }
 
   /**
-   * Checks every spooled file, then claims the next version number with a conditional write,
-   * uploads the files and writes manifest.json last. The upload's spool is removed either way.
+   * Waits until every file of the upload is stored (each was checked against its declared size and
+   * sha256 before its last bytes went out), then writes manifest.json, which makes the version
+   * visible, and releases the claim. A failure removes what the upload wrote.
    */
   public CreateVersionResponse commit(Upload upload, String actor) {
     try (upload) {
-      upload.verify();
-      String model = upload.model();
-      long version = claimVersion(model);
+      upload.finishFiles();
+      VersionClaim claim = upload.claim();
+      String model = claim.model;
+      long version = claim.version;
       ModelManifest manifest =
           upload.declaredManifest().toBuilder()
               .setVersion(version)
               .setCreatedAt(now())
               .setCreatedBy(actor)
               .build();
+      // the files are only this upload's if the number still is: an upload that stalled past the
+      // claim TTL may have been taken over, and its manifest must not describe another's files. A
+      // claim refreshed less than a third of the TTL ago cannot have been (keepClaim's condition).
+      keepClaim(claim);
       try {
-        Map<String, Path> files = upload.spooledFiles();
-        for (FileEntry entry : manifest.getFilesList()) {
-          store.putFile(
-              Layout.file(model, version, entry.getName()),
-              files.get(entry.getName()),
-              entry.getMediaType());
-        }
         store.putIfAbsent(Layout.manifest(model, version), Json.write(manifest));
-      } catch (RuntimeException | PreconditionFailedException e) {
-        abandon(model, version);
-        if (e instanceof PreconditionFailedException) {
-          throw Errors.aborted("version " + version + " of " + model + " was taken concurrently");
-        }
-        throw (RuntimeException) e;
+      } catch (PreconditionFailedException e) {
+        claim.lose();
+        throw Errors.aborted("version " + version + " of " + model + " was taken concurrently");
       }
+      upload.committed();
       releaseClaim(model, version);
       meters.counter("piddm.registry.bytes.in").increment(upload.bytes());
       meters.counter("piddm.registry.versions.created", "model", model).increment();
@@ -157,20 +160,19 @@ public final class Registry {
     }
   }
 
-  private long claimVersion(String model) {
-    long candidate = visibleVersions(model).stream().findFirst().orElse(0L) + 1;
+  private VersionClaim claimVersion(String model) {
+    long candidate = newestVisible(model) + 1;
     for (int attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++, candidate++) {
       String key = Layout.claim(model, candidate);
-      byte[] body =
-          ("claimed " + clock.instant()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      Instant now = clock.instant();
       try {
-        store.putIfAbsent(key, body);
+        String etag = store.putIfAbsent(key, claimBody(now));
         if (store.exists(Layout.manifest(model, candidate))) {
           // a version committed and released its claim between our listing and our claim
           store.delete(key);
           continue;
         }
-        return candidate;
+        return new VersionClaim(model, candidate, etag, now);
       } catch (PreconditionFailedException taken) {
         if (reclaimIfStale(model, candidate)) {
           candidate--;
@@ -178,6 +180,55 @@ public final class Registry {
       }
     }
     throw Errors.aborted("could not claim a version number for " + model + "; retry");
+  }
+
+  /**
+   * The newest version with a manifest (0 when none), from the version folders and a manifest check
+   * from the top down: a listing of every object under versions/ grows with the model's history.
+   */
+  private long newestVisible(String model) {
+    List<Long> folders =
+        store.listFolders(Layout.versions(model)).stream()
+            .map(folder -> Layout.versionOf(model, folder))
+            .filter(version -> version > 0)
+            .sorted(Comparator.reverseOrder())
+            .toList();
+    for (long version : folders) {
+      if (store.exists(Layout.manifest(model, version))) {
+        return version;
+      }
+    }
+    return 0;
+  }
+
+  private static byte[] claimBody(Instant at) {
+    return ("claimed " + at).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Rewrites the claim (If-Match on its ETag) once a third of the claim TTL has passed since it was
+   * written: an upload that keeps receiving bytes keeps its number however long it takes. ABORTED
+   * when the claim was taken over (it went stale and another upload removed it).
+   */
+  void keepClaim(VersionClaim claim) {
+    Instant now = clock.instant();
+    if (claim.written().plus(claimTtl.dividedBy(3)).isAfter(now)) {
+      return;
+    }
+    try {
+      String key = Layout.claim(claim.model, claim.version);
+      claim.refreshed(store.putIfMatch(key, claimBody(now), claim.etag()), now);
+    } catch (PreconditionFailedException e) {
+      claim.lose();
+      throw Errors.aborted(
+          "the upload of "
+              + claim.model
+              + " version "
+              + claim.version
+              + " went without progress past the claim TTL ("
+              + claimTtl
+              + ") and another upload took the number over; retry");
+    }
   }
 
   /** Removes an abandoned claim (older than the claim TTL, no manifest); true when it did. */
@@ -195,18 +246,43 @@ public final class Registry {
     Instant modified = claim.get().lastModified();
     if (modified != null && modified.plus(claimTtl).isBefore(clock.instant())) {
       LOG.infof("removing the abandoned upload of %s version %d", model, version);
-      store.deleteAll(Layout.version(model, version));
+      removeUnfinished(model, version);
       return true;
     }
     return false;
   }
 
-  private void abandon(String model, long version) {
-    try {
-      store.deleteAll(Layout.version(model, version));
-    } catch (RuntimeException e) {
-      LOG.warnf("could not remove the failed upload of %s version %d: %s", model, version, e);
+  /**
+   * Removes what a failed upload wrote, unless its number was taken over meanwhile or its manifest
+   * did get written (a write whose answer was lost: the version is whole).
+   */
+  void abandon(VersionClaim claim) {
+    if (claim.lost()) {
+      return;
     }
+    try {
+      if (!store.exists(Layout.manifest(claim.model, claim.version))) {
+        removeUnfinished(claim.model, claim.version);
+      }
+    } catch (RuntimeException e) {
+      LOG.warnf(
+          "could not remove the failed upload of %s version %d (removed at the next clean-up): %s",
+          claim.model, claim.version, e);
+    }
+  }
+
+  /**
+   * Deletes the objects of an unfinished version, its claim last: a removal cut short leaves the
+   * claim, so the clean-up finds the rest again.
+   */
+  private void removeUnfinished(String model, long version) {
+    String claim = Layout.claim(model, version);
+    for (ListedObject object : store.list(Layout.version(model, version))) {
+      if (!object.key().equals(claim)) {
+        store.delete(object.key());
+      }
+    }
+    store.delete(claim);
   }
 
   private void releaseClaim(String model, long version) {
@@ -218,33 +294,39 @@ public final class Registry {
   }
 
   /**
-   * Empties the local staging folder and removes abandoned uploads from the bucket: claims without
-   * a manifest older than the claim TTL, or all of them when {@code exclusive} (this process is the
-   * only writer, as with the embedded store, so every claim found at start belongs to a dead run).
+   * Removes abandoned uploads from the bucket: claims without a manifest older than the claim TTL,
+   * or all of them when {@code exclusive} (this process is the only writer, as with the embedded
+   * store, so every claim found at start belongs to a dead run). Multipart uploads under {@code
+   * models/} that were never finished (earlier registry versions sent large files in parts) are
+   * aborted on the same terms, so their hidden parts do not stay in the store.
    */
   public void cleanUp(boolean exclusive) {
-    try {
-      if (Files.isDirectory(staging)) {
-        try (Stream<Path> files = Files.list(staging)) {
-          for (Path file : files.toList()) {
-            Files.deleteIfExists(file);
-          }
-        }
-      }
-    } catch (IOException e) {
-      LOG.warnf("could not empty the staging folder %s: %s", staging, e);
-    }
     for (String model : modelNames()) {
       for (String folder : store.listFolders(Layout.versions(model))) {
         long version = Layout.versionOf(model, folder);
         if (version > 0 && store.exists(Layout.claim(model, version))) {
           if (exclusive && !store.exists(Layout.manifest(model, version))) {
             LOG.infof("removing the interrupted upload of %s version %d", model, version);
-            store.deleteAll(Layout.version(model, version));
+            removeUnfinished(model, version);
           } else {
             reclaimIfStale(model, version);
           }
         }
+      }
+    }
+    Instant staleBefore = clock.instant().minus(claimTtl);
+    List<ObjectStore.PendingUpload> pending;
+    try {
+      pending = store.pendingUploads(Layout.MODELS);
+    } catch (StoreMisconfiguredException e) {
+      // a key without the right to list multipart uploads can still do everything else
+      LOG.warnf("unfinished multipart uploads not cleaned up: %s", e.getMessage());
+      return;
+    }
+    for (ObjectStore.PendingUpload upload : pending) {
+      if (exclusive || upload.initiated().isBefore(staleBefore)) {
+        LOG.infof("aborting the unfinished multipart upload of %s", upload.key());
+        store.abort(upload);
       }
     }
   }

@@ -4,11 +4,8 @@ import io.piddm.proto.v1.CreateVersionHeader;
 import io.piddm.proto.v1.FileChunk;
 import io.piddm.proto.v1.FileEntry;
 import io.piddm.proto.v1.ModelManifest;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.piddm.registry.store.ObjectStream;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -16,22 +13,28 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One CreateVersion stream in progress: the header's declarations, and each file spooled to a local
- * staging folder while its sha256 is computed, so nothing reaches the bucket before every file has
- * been checked. {@link #discard} removes what was spooled.
+ * One CreateVersion stream in progress: the header's declarations, the version number it claimed,
+ * and for each file a PUT into the version's folder that is sent while the chunks arrive (see
+ * {@link ObjectStream}), with the file's sha256 computed on the way. The last chunk of a file is
+ * held back until size and sha256 match the declaration, so a file that does not match never
+ * becomes an object. The version stays invisible until {@link Registry#commit} writes its manifest;
+ * {@link #discard} stops the PUTs and removes what the upload wrote.
  */
 public final class Upload implements AutoCloseable {
 
   public static final int MAX_CHUNK = 4 * 1024 * 1024;
 
-  private final Path directory;
+  private final Registry registry;
   private final String model;
   private final ModelManifest manifest;
   private final String requestAlias;
-  private final Map<String, Spool> files = new LinkedHashMap<>();
+  private final Map<String, IncomingFile> files = new LinkedHashMap<>();
+  private VersionClaim claim;
+  private boolean committed;
+  private boolean discarded;
   private long bytes;
 
-  Upload(Path directory, CreateVersionHeader header, long maxFileBytes) {
+  Upload(Registry registry, CreateVersionHeader header, long maxFileBytes) {
     this.model = Names.model(header.getModelName());
     if (!header.hasManifest()) {
       throw Errors.invalid("header.manifest is required");
@@ -71,10 +74,18 @@ public final class Upload implements AutoCloseable {
       if (files.containsKey(name)) {
         throw Errors.invalid("file " + name + " is declared twice");
       }
-      files.put(name, new Spool(file));
+      files.put(name, new IncomingFile(file));
     }
     this.manifest = declared.toBuilder().setModelName(model).build();
-    this.directory = directory;
+    this.registry = registry;
+  }
+
+  void claimed(VersionClaim claim) {
+    this.claim = claim;
+  }
+
+  VersionClaim claim() {
+    return claim;
   }
 
   String model() {
@@ -93,37 +104,55 @@ public final class Upload implements AutoCloseable {
     return bytes;
   }
 
-  Map<String, Path> spooledFiles() {
-    Map<String, Path> out = new LinkedHashMap<>();
-    files.forEach((name, spool) -> out.put(name, spool.path));
-    return out;
-  }
-
   /** Appends a chunk; INVALID_ARGUMENT or RESOURCE_EXHAUSTED as the contract says. */
   public void accept(FileChunk chunk) {
     if (chunk.getData().size() > MAX_CHUNK) {
       throw Errors.exhausted(
           "chunk of " + chunk.getData().size() + " bytes is over the 4 MiB limit");
     }
-    Spool spool = files.get(chunk.getFileName());
-    if (spool == null) {
+    IncomingFile incoming = files.get(chunk.getFileName());
+    if (incoming == null) {
       throw Errors.invalid("chunk for undeclared file \"" + chunk.getFileName() + "\"");
     }
-    spool.append(chunk);
+    registry.keepClaim(claim);
+    incoming.append(chunk);
     bytes += chunk.getData().size();
   }
 
-  /** Checks every file's size and sha256 against its declaration. */
-  void verify() {
-    for (Spool spool : files.values()) {
-      spool.finish();
+  /**
+   * Checks that every file arrived whole (sending the empty ones now) and waits until the store
+   * holds each of them.
+   */
+  void finishFiles() {
+    for (IncomingFile incoming : files.values()) {
+      incoming.complete();
+    }
+    for (IncomingFile incoming : files.values()) {
+      incoming.stream.finish();
     }
   }
 
-  /** Removes everything spooled. Safe to call more than once. */
+  void committed() {
+    committed = true;
+  }
+
+  /**
+   * Stops every PUT still running, then removes what the upload wrote and its claim (unless the
+   * claim was lost to another upload, which owns the number now). Does nothing once committed; safe
+   * to call more than once.
+   */
   public void discard() {
-    for (Spool spool : files.values()) {
-      spool.delete();
+    if (committed || discarded) {
+      return;
+    }
+    discarded = true;
+    for (IncomingFile incoming : files.values()) {
+      if (incoming.stream != null) {
+        incoming.stream.abort();
+      }
+    }
+    if (claim != null) {
+      registry.abandon(claim);
     }
   }
 
@@ -132,15 +161,13 @@ public final class Upload implements AutoCloseable {
     discard();
   }
 
-  private final class Spool {
+  private final class IncomingFile {
     private final FileEntry declared;
     private final MessageDigest digest;
-    private Path path;
-    private OutputStream out;
+    private ObjectStream stream;
     private long written;
-    private boolean finished;
 
-    Spool(FileEntry declared) {
+    IncomingFile(FileEntry declared) {
       this.declared = declared;
       try {
         this.digest = MessageDigest.getInstance("SHA-256");
@@ -151,9 +178,6 @@ public final class Upload implements AutoCloseable {
 
     void append(FileChunk chunk) {
       String name = declared.getName();
-      if (finished) {
-        throw Errors.invalid("file " + name + " is already complete");
-      }
       if (chunk.getOffset() != written) {
         throw Errors.invalid(
             "file "
@@ -172,67 +196,56 @@ public final class Upload implements AutoCloseable {
                 + ": more bytes than the declared size_bytes "
                 + declared.getSizeBytes());
       }
-      try {
+      for (ByteBuffer buffer : chunk.getData().asReadOnlyByteBufferList()) {
+        digest.update(buffer);
+      }
+      if (after == declared.getSizeBytes()) {
+        checkSha256();
+      }
+      if (stream == null) {
         open();
-        for (var buffer : chunk.getData().asReadOnlyByteBufferList()) {
-          var copy = buffer.duplicate();
-          digest.update(copy);
-        }
-        chunk.getData().writeTo(out);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot spool " + name, e);
+      }
+      for (ByteBuffer buffer : chunk.getData().asReadOnlyByteBufferList()) {
+        stream.write(buffer);
       }
       written = after;
     }
 
-    void finish() {
-      String name = declared.getName();
-      try {
-        open();
-        out.close();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot spool " + name, e);
-      }
-      finished = true;
+    /** A file that got no chunk at all can only be empty; anything else came up short. */
+    void complete() {
       if (written != declared.getSizeBytes()) {
         throw Errors.invalid(
             "file "
-                + name
+                + declared.getName()
                 + ": received "
                 + written
                 + " bytes, declared size_bytes "
                 + declared.getSizeBytes());
       }
+      if (stream == null) {
+        checkSha256();
+        open();
+      }
+    }
+
+    private void open() {
+      stream =
+          registry.store().stream(
+              Layout.file(model, claim.version, declared.getName()),
+              declared.getSizeBytes(),
+              declared.getMediaType());
+    }
+
+    private void checkSha256() {
       String actual = HexFormat.of().formatHex(digest.digest());
       if (!actual.equals(declared.getSha256())) {
         throw Errors.invalid(
             "file "
-                + name
+                + declared.getName()
                 + ": sha256 "
                 + actual
                 + " does not match the declared "
                 + declared.getSha256());
-      }
-    }
-
-    private void open() throws IOException {
-      if (out == null) {
-        Files.createDirectories(directory);
-        path = Files.createTempFile(directory, "upload-", ".part");
-        out = new java.io.BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
-      }
-    }
-
-    void delete() {
-      try {
-        if (out != null) {
-          out.close();
-        }
-        if (path != null) {
-          Files.deleteIfExists(path);
-        }
-      } catch (IOException e) {
-        // best effort: the staging folder is emptied at the next start
       }
     }
   }

@@ -1,7 +1,7 @@
 package io.piddm.registry.store;
 
-/** The object store could not be reached or answered with a server error. */
-public final class StoreUnavailableException extends RuntimeException {
+/** The object store could not be reached, timed out, or answered with a server error (5xx). */
+public final class StoreUnavailableException extends StoreException {
   public StoreUnavailableException(String message, Throwable cause) {
     super(message, cause);
   }

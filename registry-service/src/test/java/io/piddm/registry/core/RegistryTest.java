@@ -22,8 +22,10 @@ import io.piddm.proto.v1.RollbackAliasRequest;
 import io.piddm.proto.v1.SetAliasRequest;
 import io.piddm.proto.v1.VersionSelector;
 import io.piddm.registry.store.EmbeddedS3;
+import io.piddm.registry.store.ListedObject;
 import io.piddm.registry.store.ObjectStore;
 import io.piddm.registry.store.PreconditionFailedException;
+import io.piddm.registry.store.StoreMisconfiguredException;
 import io.piddm.registry.store.StoreUnavailableException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -56,14 +58,11 @@ class RegistryTest {
     store =
         new ObjectStore(s3.endpoint(), "access", "secret-secret", "test", Duration.ofSeconds(2));
     store.ensureBucket();
-    registry =
-        new Registry(
-            store,
-            dir.resolve("staging"),
-            1 << 30,
-            Duration.ofMinutes(10),
-            Clock.systemUTC(),
-            new SimpleMeterRegistry());
+    registry = registry(Duration.ofMinutes(10));
+  }
+
+  private Registry registry(Duration claimTtl) {
+    return new Registry(store, 1 << 30, claimTtl, Clock.systemUTC(), new SimpleMeterRegistry());
   }
 
   @AfterEach
@@ -74,6 +73,58 @@ class RegistryTest {
 
   static String sha256(byte[] data) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+  }
+
+  private static final int CHUNK = 1024 * 1024;
+
+  static byte[] random(int size, long seed) {
+    byte[] data = new byte[size];
+    new java.util.Random(seed).nextBytes(data);
+    return data;
+  }
+
+  static FileEntry entry(String name, byte[] data) throws Exception {
+    return FileEntry.newBuilder()
+        .setName(name)
+        .setSizeBytes(data.length)
+        .setSha256(sha256(data))
+        .build();
+  }
+
+  static CreateVersionHeader header(String model, String file, byte[] data) throws Exception {
+    return CreateVersionHeader.newBuilder()
+        .setModelName(model)
+        .setManifest(ModelManifest.newBuilder().addFiles(entry(file, data)))
+        .build();
+  }
+
+  static FileChunk chunk(String file, byte[] data, int offset, int length) {
+    return FileChunk.newBuilder()
+        .setFileName(file)
+        .setOffset(offset)
+        .setData(ByteString.copyFrom(data, offset, length))
+        .build();
+  }
+
+  private static String claim(String model, long version) {
+    return Layout.claim(model, version);
+  }
+
+  /**
+   * Every regular file under the store's folder for the bucket (hidden parts and temp files too).
+   */
+  private List<Path> bucketFiles() throws java.io.IOException {
+    try (var walk = java.nio.file.Files.walk(dir.resolve("s3").resolve("test"))) {
+      return walk.filter(java.nio.file.Files::isRegularFile).toList();
+    }
+  }
+
+  private void awaitStored(String key) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!store.exists(key)) {
+      assertThat(System.nanoTime()).as(key + " to be stored").isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   ModelManifest create(String model, byte[] data, double pdeError) throws Exception {
@@ -148,9 +199,9 @@ class RegistryTest {
   }
 
   @Test
-  void aFileOverTheStoresSinglePutLimitGoesUpInPartsAndComesBackWhole() throws Exception {
+  void aFileOverS3ProxysLimitForSignedBodiesIsStreamedAndComesBackWhole() throws Exception {
     int chunk = 4 * 1024 * 1024;
-    int chunks = 40; // 160 MiB: over S3Proxy's 128 MiB limit for one signed PUT
+    int chunks = 40; // 160 MiB: S3Proxy refuses a signed (not streamed) body over 128 MiB
     MessageDigest digest = MessageDigest.getInstance("SHA-256");
     java.util.Random random = new java.util.Random(5);
     byte[] buffer = new byte[chunk];
@@ -199,33 +250,176 @@ class RegistryTest {
   }
 
   @Test
-  void aShaMismatchIsRejectedAndNothingIsWritten() throws Exception {
-    Upload upload =
-        registry.begin(
-            CreateVersionHeader.newBuilder()
-                .setModelName("m")
-                .setManifest(
-                    ModelManifest.newBuilder()
-                        .addFiles(
-                            FileEntry.newBuilder()
-                                .setName("model.onnx")
-                                .setSizeBytes(3)
-                                .setSha256(sha256(new byte[] {1, 2, 4}))))
-                .build());
-    upload.accept(
-        FileChunk.newBuilder()
-            .setFileName("model.onnx")
-            .setData(ByteString.copyFrom(new byte[] {1, 2, 3}))
-            .build());
-    assertThatThrownBy(() -> registry.commit(upload, "t"))
+  void aShaMismatchIsRejectedAtTheLastChunkAndNothingIsWritten() throws Exception {
+    byte[] data = random(3 * CHUNK, 8);
+    byte[] other = data.clone();
+    other[other.length - 1] ^= 1;
+    Upload upload = registry.begin(header("m", "model.onnx", other));
+    upload.accept(chunk("model.onnx", data, 0, CHUNK));
+    upload.accept(chunk("model.onnx", data, CHUNK, CHUNK));
+    assertThatThrownBy(() -> upload.accept(chunk("model.onnx", data, 2 * CHUNK, CHUNK)))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
               assertThat(e.getStatus().getDescription()).contains("model.onnx").contains("sha256");
             });
+    upload.discard(); // what the gRPC layer does with a failed stream
     assertThat(store.list("models/")).isEmpty();
-    assertThat(dir.resolve("staging").toFile().list()).isEmpty();
+    assertThat(bucketFiles()).as("no partial object in the store's folder").isEmpty();
+    assertThat(create("m", new byte[] {1}, 0.1).getVersion())
+        .as("the number is given back")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aShortFileIsRejectedAtCommitAndNothingIsWritten() throws Exception {
+    byte[] data = random(2 * CHUNK, 9);
+    Upload upload = registry.begin(header("m", "model.onnx", data));
+    upload.accept(chunk("model.onnx", data, 0, CHUNK));
+    assertThat(store.list("models/"))
+        .extracting(ListedObject::key)
+        .as("claimed, and the file not under its key while its bytes are missing")
+        .contains(claim("m", 1))
+        .doesNotContain(Layout.file("m", 1, "model.onnx"));
+    assertThatThrownBy(() -> registry.commit(upload, "t"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains("received " + CHUNK));
+    assertThat(store.list("models/")).isEmpty();
+    assertThat(bucketFiles()).isEmpty();
+  }
+
+  @Test
+  void aDiscardedUploadStopsItsPutsAndLeavesNothing() throws Exception {
+    byte[] first = random(CHUNK, 10);
+    byte[] second = random(3 * CHUNK, 11);
+    Upload upload =
+        registry.begin(
+            CreateVersionHeader.newBuilder()
+                .setModelName("m")
+                .setManifest(
+                    ModelManifest.newBuilder()
+                        .addFiles(entry("a.onnx", first))
+                        .addFiles(entry("b.onnx", second)))
+                .build());
+    upload.accept(chunk("a.onnx", first, 0, CHUNK)); // a.onnx is whole and stored
+    upload.accept(chunk("b.onnx", second, 0, CHUNK)); // b.onnx's PUT is under way
+    awaitStored(Layout.file("m", 1, "a.onnx"));
+    upload.discard();
+    assertThat(store.list("models/")).isEmpty();
+    assertThat(bucketFiles()).isEmpty();
+  }
+
+  @Test
+  void aProgressingUploadKeepsItsNumberPastTheClaimTtlAndAStalledOneLosesIt() throws Exception {
+    Registry shortTtl = registry(Duration.ofSeconds(3));
+    byte[] data = random(6 * 1000, 12);
+    Upload slow = shortTtl.begin(header("m", "model.onnx", data));
+    int offset = 0;
+    for (int i = 0; i < 4; i++, offset += 1000) {
+      Thread.sleep(1000);
+      slow.accept(chunk("model.onnx", data, offset, 1000));
+    }
+    Upload second = shortTtl.begin(header("m", "model.onnx", data));
+    assertThat(second.claim().version).as("the slow upload kept version 1").isEqualTo(2);
+
+    Thread.sleep(3500); // the slow upload stalls past the TTL
+    Upload third = shortTtl.begin(header("m", "model.onnx", data));
+    assertThat(third.claim().version).as("the stalled claim was taken over").isEqualTo(1);
+    int stalledAt = offset;
+    assertThatThrownBy(() -> slow.accept(chunk("model.onnx", data, stalledAt, 1000)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
+              assertThat(e.getStatus().getDescription()).contains("claim TTL");
+            });
+    slow.discard();
+    assertThat(store.exists(claim("m", 1)))
+        .as("the loser leaves the new owner's claim alone")
+        .isTrue();
+
+    for (Upload upload : List.of(third, second)) {
+      upload.accept(chunk("model.onnx", data, 0, data.length));
+    }
+    assertThat(shortTtl.commit(third, "t").getManifest().getVersion()).isEqualTo(1);
+    assertThat(shortTtl.commit(second, "t").getManifest().getVersion()).isEqualTo(2);
+    assertThat(store.list("models/m/versions/"))
+        .extracting(ListedObject::key)
+        .noneMatch(k -> k.endsWith(".claim"));
+  }
+
+  @Test
+  void unfinishedMultipartUploadsAreAbortedByTheCleanUp() throws Exception {
+    // what an earlier registry version (files over 64 MiB went up in parts) leaves when killed
+    String key = Layout.file("old", 1, "model.onnx");
+    try (var minio =
+        io.minio.MinioAsyncClient.builder()
+            .endpoint(s3.endpoint())
+            .credentials("access", "secret-secret")
+            .region("us-east-1")
+            .build()) {
+      String uploadId =
+          minio
+              .createMultipartUpload(
+                  io.minio.CreateMultipartUploadArgs.builder().bucket("test").object(key).build())
+              .get()
+              .result()
+              .uploadId();
+      byte[] part = random(CHUNK, 13);
+      minio
+          .uploadPart(
+              io.minio.UploadPartArgs.builder()
+                  .bucket("test")
+                  .object(key)
+                  .uploadId(uploadId)
+                  .partNumber(1)
+                  .data(part, part.length)
+                  .build())
+          .get();
+    }
+    assertThat(store.pendingUploads("models/"))
+        .extracting(ObjectStore.PendingUpload::key)
+        .containsExactly(key);
+
+    registry.cleanUp(false);
+    assertThat(store.pendingUploads("models/")).as("a recent one may be live").hasSize(1);
+    registry.cleanUp(true);
+    assertThat(store.pendingUploads("models/")).isEmpty();
+    assertThat(bucketFiles()).as("its parts are gone from the store's folder").isEmpty();
+  }
+
+  @Test
+  void aStoreThatRefusesTheCredentialsIsMisconfiguredNotUnavailable() throws Exception {
+    try (ObjectStore wrong =
+        new ObjectStore(s3.endpoint(), "access", "not-the-secret", "test", Duration.ofSeconds(2))) {
+      Registry misconfigured =
+          new Registry(
+              wrong, 1 << 30, Duration.ofMinutes(10), Clock.systemUTC(), new SimpleMeterRegistry());
+      CreateVersionHeader oneByte = header("m", "model.onnx", new byte[] {1});
+      for (Runnable call :
+          List.<Runnable>of(
+              () ->
+                  misconfigured.getVersion(
+                      VersionSelector.newBuilder().setModelName("m").setVersion(1).build()),
+              () -> misconfigured.begin(oneByte))) {
+        assertThatThrownBy(call::run)
+            .isInstanceOf(StoreMisconfiguredException.class)
+            .hasMessageContaining("SignatureDoesNotMatch")
+            .hasMessageContaining("piddm.registry.s3.secret-key");
+      }
+      assertThat(wrong.ping()).isFalse();
+      assertThat(wrong.problem()).get().isInstanceOf(StoreMisconfiguredException.class);
+    }
+    try (ObjectStore noBucket =
+        new ObjectStore(
+            s3.endpoint(), "access", "secret-secret", "absent", Duration.ofSeconds(2))) {
+      assertThatThrownBy(() -> noBucket.get("models/m/versions/1/manifest.json"))
+          .isInstanceOf(StoreMisconfiguredException.class)
+          .hasMessageContaining("NoSuchBucket")
+          .hasMessageContaining("bucket absent does not exist");
+    }
   }
 
   @Test
