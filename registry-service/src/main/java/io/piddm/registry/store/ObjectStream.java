@@ -22,10 +22,10 @@ import okio.BufferedSink;
  *
  * <p>Buffers go from {@link #write} through a queue of at most {@value #QUEUED} entries to the
  * uploader thread that runs the request; a writer that gets ahead of the store waits, which keeps
- * memory bounded and passes the store's pace back to the gRPC client through flow control. The
- * object exists only once its last byte has been sent and {@link #finish} returned: a stream {@link
- * #abort aborted} before then leaves nothing under its key (an S3 PUT with a short body is
- * discarded), which lets the caller hold the last bytes back until it has checked them.
+ * memory bounded and passes the store's pace back to the gRPC client through flow control. Nothing
+ * exists under the key before the last byte has been sent: a stream {@link #abort aborted} before
+ * then leaves nothing (an S3 PUT with a short body is discarded), which lets the caller hold the
+ * last bytes back until it has checked them. {@link #finish} waits for the store's answer.
  */
 public final class ObjectStream {
 
