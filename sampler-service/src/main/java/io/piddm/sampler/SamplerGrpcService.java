@@ -46,8 +46,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
   private static final Logger LOG = Logger.getLogger(SamplerGrpcService.class);
 
   /**
-   * Learning rate used when a request leaves it at 0: what measured best for the inverse and
-   * sparse Darcy tasks (README); forward solves want 1.0.
+   * Learning rate used when a request leaves it at 0: what measured best for the inverse and sparse
+   * Darcy tasks (README); forward solves want 1.0.
    */
   static final double DEFAULT_LEARNING_RATE = 0.05;
 
