@@ -303,7 +303,14 @@ final class RegistryCommands {
       spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    static void print(PrintWriter out, AliasRecord a) {
+    /** The alias after a move: JSON with --json, else one line. */
+    static void report(CommandLine.Model.CommandSpec spec, Connection connection, AliasRecord a)
+        throws IOException {
+      PrintWriter out = spec.commandLine().getOut();
+      if (connection.json) {
+        printJson(out, a);
+        return;
+      }
       out.printf(
           "%s@%s → v%d (was v%d, revision %d)%n",
           a.getModelName(), a.getAlias(), a.getVersion(), a.getPreviousVersion(), a.getRevision());
@@ -335,11 +342,7 @@ final class RegistryCommands {
       public Integer call() throws Exception {
         try (RegistryClient client = connection.open()) {
           AliasRecord a = client.setAlias(model, alias, version, reason);
-          if (connection.json) {
-            printJson(spec.commandLine().getOut(), a);
-          } else {
-            print(spec.commandLine().getOut(), a);
-          }
+          report(spec, connection, a);
           return 0;
         }
       }
@@ -380,11 +383,7 @@ final class RegistryCommands {
                           .setReason(reason == null ? "" : reason)
                           .build())
                   .getAlias();
-          if (connection.json) {
-            printJson(spec.commandLine().getOut(), a);
-          } else {
-            print(spec.commandLine().getOut(), a);
-          }
+          report(spec, connection, a);
           return 0;
         }
       }
