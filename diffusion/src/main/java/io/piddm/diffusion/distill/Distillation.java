@@ -49,6 +49,18 @@ public final class Distillation {
       Path outputDir,
       TrainingListener listener)
       throws IOException {
+    return run(teacherDir, distill, training, outputDir, listener, PairBank.PairListener.NONE);
+  }
+
+  /** As above, with the pair bank's generation progress reported to {@code pairs}. */
+  public static Result run(
+      Path teacherDir,
+      DistillSettings distill,
+      TrainSettings training,
+      Path outputDir,
+      TrainingListener listener,
+      PairBank.PairListener pairs)
+      throws IOException {
     TrainedModel teacher = TrainedModel.read(teacherDir);
     if (!TrainedModel.TEACHER.equals(teacher.kind())) {
       throw new IllegalArgumentException(
@@ -63,6 +75,7 @@ public final class Distillation {
         DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager)) {
       PairBank bank =
           new PairBank(new Edm(net), teacherWeights, distill, sampleShape, training.seed());
+      bank.setListener(pairs);
       StudentObjective objective =
           new StudentObjective(
               new Student(net),

@@ -35,6 +35,19 @@ public final class PairBank {
   private float[] x0;
   private long pairsGenerated;
   private double generationSeconds;
+  private PairListener listener = PairListener.NONE;
+
+  /** Progress of pair generation, after every batch of the teacher ODE. */
+  public interface PairListener {
+    /**
+     * @param done pairs of this generation round solved so far
+     * @param total pairs in this round (the whole bank when filling, the refreshed part later)
+     * @param filling whether this round fills the empty bank
+     */
+    void onPairs(int done, int total, boolean filling);
+
+    PairListener NONE = (done, total, filling) -> {};
+  }
 
   public PairBank(
       Edm teacher,
@@ -48,6 +61,11 @@ public final class PairBank {
     this.sampleShape = sampleShape;
     this.length = Math.toIntExact(sampleShape.size());
     this.seed = seed;
+  }
+
+  /** Where pair-generation progress goes (the trainer shows the bank's fill as its own phase). */
+  public void setListener(PairListener listener) {
+    this.listener = listener == null ? PairListener.NONE : listener;
   }
 
   public boolean isFilled() {
@@ -88,7 +106,7 @@ public final class PairBank {
     for (int k = 0; k < all.length; k++) {
       all[k] = k;
     }
-    generate(all, Seeds.stream(seed, 23, 0));
+    generate(all, Seeds.stream(seed, 23, 0), true);
   }
 
   /**
@@ -118,11 +136,11 @@ public final class PairBank {
       order[k] = order[j];
       order[j] = t;
     }
-    generate(java.util.Arrays.copyOf(order, count), random);
+    generate(java.util.Arrays.copyOf(order, count), random, false);
   }
 
   /** Draws new ε for {@code slots} and solves the teacher ODE for them in batches. */
-  private void generate(int[] slots, Random random) {
+  private void generate(int[] slots, Random random, boolean filling) {
     long start = System.nanoTime();
     for (int slot : slots) {
       for (int k = 0; k < length; k++) {
@@ -146,6 +164,7 @@ public final class PairBank {
           System.arraycopy(values, b * length, x0, slots[from + b] * length, length);
         }
       }
+      listener.onPairs(from + n, slots.length, filling);
     }
     pairsGenerated += slots.length;
     generationSeconds += (System.nanoTime() - start) / 1e9;

@@ -33,7 +33,7 @@ public record TrainedModel(
 
   public static final String TEACHER = "teacher";
   public static final String STUDENT = "student";
-  private static final String CARD = "model.json";
+  public static final String CARD = "model.json";
   private static final String WEIGHTS = "weights.ndlist";
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 

@@ -2,28 +2,29 @@ package io.piddm.registry.core;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.piddm.registry.client.RegistryNames;
 import java.util.regex.Pattern;
 
 /** The name rules of the contract: no path tricks, bounded length, one spelling per name. */
 public final class Names {
 
-  private static final Pattern MODEL = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
-  private static final Pattern ALIAS = Pattern.compile("[a-z][a-z0-9-]{0,31}");
   private static final Pattern FILE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
   private Names() {}
 
   public static String model(String name) {
-    if (name == null || !MODEL.matcher(name).matches() || name.contains("..")) {
-      throw invalid("model name " + describe(name) + " must match [a-z0-9][a-z0-9._-]{0,62}");
+    String problem = RegistryNames.modelProblem(name);
+    if (problem != null) {
+      throw invalid(problem);
     }
     return name;
   }
 
   public static String alias(String name) {
-    if (name == null || !ALIAS.matcher(name).matches()) {
-      throw invalid("alias " + describe(name) + " must match [a-z][a-z0-9-]{0,31}");
+    String problem = RegistryNames.aliasProblem(name);
+    if (problem != null) {
+      throw invalid(problem);
     }
     return name;
   }
@@ -55,10 +56,6 @@ public final class Names {
   }
 
   private static String describe(String name) {
-    if (name == null || name.isEmpty()) {
-      return "(empty)";
-    }
-    String shown = name.length() > 40 ? name.substring(0, 40) + "…" : name;
-    return "\"" + shown.replaceAll("\\p{Cntrl}", "?") + "\"";
+    return RegistryNames.describe(name);
   }
 }

@@ -1,4 +1,4 @@
-package io.piddm.cli.registry;
+package io.piddm.registry.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;

@@ -1,0 +1,39 @@
+package io.piddm.pipeline;
+
+import io.piddm.diffusion.train.TrainSettings;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Views of a {@link RunPlan} for lineage and reports. */
+public final class RunPlans {
+
+  private RunPlans() {}
+
+  /** Every setting that shapes the model, flattened to {@code section.name → text}. */
+  public static Map<String, String> hyperparameters(RunPlan plan) {
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("profile", plan.profile());
+    h.put("pde", plan.pde().id());
+    h.put("resolution", Integer.toString(plan.resolution()));
+    h.put("dataset.count", Integer.toString(plan.dataset().count()));
+    h.put("dataset.seed", Long.toString(plan.dataset().seed()));
+    h.put("dataset.held_out_count", Integer.toString(plan.dataset().heldOutCount()));
+    h.put("dataset.held_out_seed", Long.toString(plan.dataset().heldOutSeed()));
+    h.put("teacher.preset", plan.teacher().preset());
+    h.put("teacher.sampler_steps", Integer.toString(plan.teacher().samplerSteps()));
+    training(h, "teacher.", plan.teacher().training());
+    h.put("pair_bank.size", Integer.toString(plan.distill().bankSize()));
+    h.put("pair_bank.teacher_steps", Integer.toString(plan.distill().teacherSteps()));
+    h.put("pair_bank.refresh_every", Long.toString(plan.distill().refreshEvery()));
+    h.put("pair_bank.refresh_fraction", Double.toString(plan.distill().refreshFraction()));
+    h.put("student.lambda_train", Double.toString(plan.distill().lambdaTrain()));
+    training(h, "student.", plan.student());
+    h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
+    h.put("evaluation.seeds", plan.evaluation().seeds().toString());
+    return h;
+  }
+
+  private static void training(Map<String, String> h, String prefix, TrainSettings s) {
+    s.describe().forEach((k, v) -> h.put(prefix + k, String.valueOf(v)));
+  }
+}
