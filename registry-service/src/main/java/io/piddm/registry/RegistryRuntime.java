@@ -6,13 +6,12 @@ import io.piddm.registry.core.Registry;
 import io.piddm.registry.store.EmbeddedS3;
 import io.piddm.registry.store.ObjectStore;
 import io.piddm.registry.store.StoreException;
+import io.piddm.service.ServiceTokens;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -45,7 +44,7 @@ public class RegistryRuntime {
   void start(@Observes @Priority(1000) StartupEvent event) throws Exception {
     Path data = Path.of(config.dataDir()).toAbsolutePath();
     Files.createDirectories(data);
-    token = config.token().filter(t -> !t.isBlank()).orElseGet(() -> generatedToken(data));
+    token = ServiceTokens.configuredOrGenerated(config.token(), data, "piddm.registry.token");
     RegistryConfig.S3 s3 = config.s3();
     String endpoint;
     String accessKey;
@@ -118,21 +117,6 @@ public class RegistryRuntime {
 
   public boolean openReads() {
     return config.openReads();
-  }
-
-  private static String generatedToken(Path data) {
-    Path file = data.resolve("token");
-    try {
-      if (Files.exists(file)) {
-        return Files.readString(file, StandardCharsets.UTF_8).trim();
-      }
-      String token = random(24);
-      Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
-      LOG.infof("no piddm.registry.token configured: generated one into %s", file);
-      return token;
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot keep the generated token in " + file, e);
-    }
   }
 
   private static String random(int bytes) {

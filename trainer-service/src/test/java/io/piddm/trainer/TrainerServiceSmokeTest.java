@@ -5,6 +5,8 @@ import io.piddm.proto.v1.TrainerServiceGrpc;
 import io.piddm.service.testing.ServiceSmokeTest;
 import io.quarkus.test.junit.QuarkusTest;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 @QuarkusTest
 class TrainerServiceSmokeTest extends ServiceSmokeTest {
@@ -12,5 +14,12 @@ class TrainerServiceSmokeTest extends ServiceSmokeTest {
   @Override
   protected List<ServiceDescriptor> services() {
     return List.of(TrainerServiceGrpc.getServiceDescriptor());
+  }
+
+  @Override
+  protected Set<String> implementedRpcs() {
+    return TrainerServiceGrpc.getServiceDescriptor().getMethods().stream()
+        .map(m -> m.getBareMethodName())
+        .collect(Collectors.toSet());
   }
 }

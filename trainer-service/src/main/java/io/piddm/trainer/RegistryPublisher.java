@@ -1,0 +1,131 @@
+package io.piddm.trainer;
+
+import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.pipeline.Lineage;
+import io.piddm.pipeline.Publisher;
+import io.piddm.proto.v1.ChannelNormalization;
+import io.piddm.proto.v1.CreateVersionResponse;
+import io.piddm.proto.v1.DatasetRef;
+import io.piddm.proto.v1.GetVersionRequest;
+import io.piddm.proto.v1.Grid;
+import io.piddm.proto.v1.ModelManifest;
+import io.piddm.proto.v1.ResidualSpec;
+import io.piddm.proto.v1.VersionSelector;
+import io.piddm.registry.client.RegistryClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Publishes a run's student to the registry: the manifest carries the PDE, grid, normalisation,
+ * residual spec, metrics and lineage; the registry numbers the version and moves the requested
+ * alias when its gates allow.
+ */
+final class RegistryPublisher implements Publisher {
+
+  private final String target;
+  private final Optional<String> token;
+  private final Path tokenFile;
+
+  RegistryPublisher(String target, Optional<String> token, Path tokenFile) {
+    this.target = target;
+    this.token = token.map(String::trim).filter(t -> !t.isEmpty());
+    this.tokenFile = tokenFile;
+  }
+
+  String target() {
+    return target;
+  }
+
+  @Override
+  public Published publish(Request request) throws IOException, InterruptedException {
+    try (RegistryClient client = new RegistryClient(target, token())) {
+      CreateVersionResponse response =
+          client.publish(request.modelName(), request.files(), manifest(request), request.alias());
+      return new Published(
+          request.modelName(),
+          response.getManifest().getVersion(),
+          request.alias(),
+          response.getAliasError());
+    }
+  }
+
+  /** The manifest the registry stored for a published version. */
+  ModelManifest manifest(String model, long version) throws IOException, InterruptedException {
+    try (RegistryClient client = new RegistryClient(target, token())) {
+      return client
+          .stub()
+          .getVersion(
+              GetVersionRequest.newBuilder()
+                  .setSelector(VersionSelector.newBuilder().setModelName(model).setVersion(version))
+                  .build())
+          .getManifest();
+    }
+  }
+
+  /** The configured token, else the one the embedded registry generated on this machine. */
+  private String token() throws IOException {
+    if (token.isPresent()) {
+      return token.get();
+    }
+    if (Files.isRegularFile(tokenFile)) {
+      return Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+    }
+    throw new IOException(
+        "no registry token: set piddm.trainer.registry-token (PIDDM_TRAINER_REGISTRY_TOKEN) or"
+            + " start the registry on this machine so "
+            + tokenFile
+            + " exists");
+  }
+
+  static ModelManifest manifest(Request request) {
+    TrainedModel student = request.student();
+    double h = 1.0 / (student.resolution() - 1);
+    ModelManifest.Builder m =
+        ModelManifest.newBuilder()
+            .setModelName(request.modelName())
+            .setPde(RunSpecs.wire(student.pdeKind()))
+            .setGrid(
+                Grid.newBuilder()
+                    .setHeight(student.resolution())
+                    .setWidth(student.resolution())
+                    .setSpacingX(h)
+                    .setSpacingY(h)
+                    .addAllChannels(student.normalization().channels()))
+            .setResidualSpec(
+                ResidualSpec.newBuilder()
+                    .setId(ResidualSpecs.training(student.pdeKind()).id())
+                    .setPde(RunSpecs.wire(student.pdeKind())))
+            .putAllMetrics(request.metrics())
+            .putAllLabels(request.labels())
+            .setDescription(request.description());
+    for (int c = 0; c < student.normalization().channels().size(); c++) {
+      m.addNormalization(
+          ChannelNormalization.newBuilder()
+              .setChannel(student.normalization().channels().get(c))
+              .setMean(student.normalization().mean()[c])
+              .setStd(student.normalization().std()[c]));
+    }
+    Lineage l = request.lineage();
+    m.setLineage(
+        io.piddm.proto.v1.Lineage.newBuilder()
+            .setDataset(
+                DatasetRef.newBuilder()
+                    .setPde(RunSpecs.wire(student.pdeKind()))
+                    .setResolution(l.resolution())
+                    .setCount(l.datasetCount())
+                    .setSeed(l.datasetSeed())
+                    .setContentHash(l.datasetSha256())
+                    .setSolver(l.solver())
+                    .setSource("generated"))
+            .setTeacherRunId(l.runId())
+            .setDistillationRunId(l.runId())
+            .putAllHyperparameters(l.hyperparameters())
+            .setCodeVersion(l.codeVersion())
+            .setTrainerHost(l.host()));
+    return m.build();
+  }
+}

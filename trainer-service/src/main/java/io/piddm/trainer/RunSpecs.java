@@ -1,0 +1,200 @@
+package io.piddm.trainer;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.piddm.diffusion.distill.DistillSettings;
+import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.pipeline.Profiles;
+import io.piddm.pipeline.RunPlan;
+import io.piddm.proto.v1.RunSpec;
+import io.piddm.proto.v1.TeacherSettings;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A RunSpec from the wire as a {@link RunPlan}: the profile's defaults ({@link Profiles}) with
+ * every field the spec sets on top (zero means "the profile's default"). Anything invalid is
+ * INVALID_ARGUMENT naming the field.
+ */
+final class RunSpecs {
+
+  private RunSpecs() {}
+
+  static RunPlan plan(RunSpec spec, int defaultThreads) {
+    try {
+      return resolve(spec, defaultThreads);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+  }
+
+  private static RunPlan resolve(RunSpec spec, int defaultThreads) {
+    Pde pde = pde(spec.getPde());
+    String profile = spec.getProfile().isEmpty() ? "quick" : spec.getProfile();
+    int resolution = nonNegative(spec.getResolution(), "resolution");
+    RunPlan d = Profiles.defaults(profile, pde, resolution);
+
+    var ds = spec.getDataset();
+    if (!ds.getImportPath().isEmpty()) {
+      throw new IllegalArgumentException(
+          "dataset.import_path: importing is not part of a run yet; import with 'piddm data"
+              + " import' and train locally, or let the run generate its data");
+    }
+    if (!ds.getParametersMap().isEmpty()) {
+      throw new IllegalArgumentException(
+          "dataset.parameters: generator overrides are not supported; the solver's standard"
+              + " settings are used");
+    }
+    RunPlan.Dataset dataset =
+        new RunPlan.Dataset(
+            Math.toIntExact(pick(ds.getCount(), d.dataset().count(), "dataset.count")),
+            ds.getSeed() != 0 ? ds.getSeed() : d.dataset().seed(),
+            Math.toIntExact(
+                pick(ds.getHeldOutCount(), d.dataset().heldOutCount(), "dataset.held_out_count")),
+            ds.getHeldOutSeed() != 0 ? ds.getHeldOutSeed() : d.dataset().heldOutSeed());
+
+    long seed = spec.getSeed() != 0 ? spec.getSeed() : d.teacher().training().seed();
+    TeacherSettings t = spec.getTeacher();
+    TrainSettings dt = d.teacher().training();
+    RunPlan.Teacher teacher =
+        new RunPlan.Teacher(
+            t.getPreset().isEmpty() ? d.teacher().preset() : t.getPreset(),
+            new TrainSettings(
+                (int) pick(t.getBatchSize(), dt.batchSize(), "teacher.batch_size"),
+                pick(t.getSteps(), dt.steps(), "teacher.steps"),
+                positive(t.getLearningRate(), dt.learningRate(), "teacher.learning_rate"),
+                pick(t.getWarmupSteps(), dt.warmupSteps(), "teacher.warmup_steps"),
+                positive(t.getGradClip(), dt.gradClip(), "teacher.grad_clip"),
+                fraction(t.getEmaDecay(), dt.emaDecay(), "teacher.ema_decay"),
+                seed,
+                pick(t.getCheckpointEvery(), dt.checkpointEvery(), "teacher.checkpoint_every"),
+                null),
+            (int) pick(t.getSamplerSteps(), d.teacher().samplerSteps(), "teacher.sampler_steps"));
+
+    var pb = spec.getPairBank();
+    DistillSettings dd = d.distill();
+    var st = spec.getStudent();
+    if (st.hasLambdaTrain()
+        && !(st.getLambdaTrain() >= 0 && Double.isFinite(st.getLambdaTrain()))) {
+      throw new IllegalArgumentException(
+          "student.lambda_train must be finite and not negative, got " + st.getLambdaTrain());
+    }
+    if (!st.getResidualSpecId().isEmpty()
+        && !st.getResidualSpecId().equals(ResidualSpecs.training(pde).id())) {
+      throw new IllegalArgumentException(
+          "student.residual_spec_id: the student trains with "
+              + ResidualSpecs.training(pde).id()
+              + ", got \""
+              + st.getResidualSpecId()
+              + "\"");
+    }
+    if (pb.getRefreshFraction() < 0 || pb.getRefreshFraction() > 1) {
+      throw new IllegalArgumentException(
+          "pair_bank.refresh_fraction must be in [0, 1], got " + pb.getRefreshFraction());
+    }
+    DistillSettings distill =
+        new DistillSettings(
+            (int) pick(pb.getSize(), dd.bankSize(), "pair_bank.size"),
+            (int) pick(pb.getTeacherSteps(), dd.teacherSteps(), "pair_bank.teacher_steps"),
+            pick(pb.getRefreshEvery(), dd.refreshEvery(), "pair_bank.refresh_every"),
+            pb.getRefreshFraction() != 0 ? pb.getRefreshFraction() : dd.refreshFraction(),
+            st.hasLambdaTrain() ? st.getLambdaTrain() : dd.lambdaTrain(),
+            dd.generationBatch());
+    TrainSettings defaults = d.student();
+    TrainSettings student =
+        new TrainSettings(
+            (int) pick(st.getBatchSize(), defaults.batchSize(), "student.batch_size"),
+            pick(st.getSteps(), defaults.steps(), "student.steps"),
+            positive(st.getLearningRate(), defaults.learningRate(), "student.learning_rate"),
+            defaults.warmupSteps(),
+            defaults.gradClip(),
+            defaults.emaDecay(),
+            seed,
+            pick(st.getCheckpointEvery(), defaults.checkpointEvery(), "student.checkpoint_every"),
+            null);
+
+    var ev = spec.getEvaluation();
+    RunPlan.Evaluation evaluation =
+        new RunPlan.Evaluation(
+            (int) pick(ev.getSamples(), d.evaluation().samples(), "evaluation.samples"),
+            ev.getSeedsCount() > 0 ? List.copyOf(ev.getSeedsList()) : d.evaluation().seeds());
+
+    var pub = spec.getPublish();
+    RunPlan.Publish publish =
+        new RunPlan.Publish(
+            pub.getModelName().isEmpty() ? d.publish().modelName() : pub.getModelName(),
+            pub.getRequestAlias(),
+            pub.getSkip(),
+            spec.getLabelsMap());
+
+    String device = spec.getDevice().isEmpty() ? "auto" : spec.getDevice();
+    if (!List.of("auto", "cpu", "gpu").contains(device)) {
+      throw new IllegalArgumentException(
+          "device must be auto, cpu or gpu, got \"" + spec.getDevice() + "\"");
+    }
+    int threads = spec.getThreads() != 0 ? spec.getThreads() : defaultThreads;
+    return new RunPlan(
+        pde,
+        d.resolution(),
+        profile,
+        dataset,
+        teacher,
+        distill,
+        student,
+        evaluation,
+        publish,
+        threads);
+  }
+
+  /** The wire's Pde enum as the physics module's. */
+  static Pde pde(io.piddm.proto.v1.Pde wire) {
+    if (wire == io.piddm.proto.v1.Pde.PDE_UNSPECIFIED
+        || wire == io.piddm.proto.v1.Pde.UNRECOGNIZED) {
+      throw new IllegalArgumentException("pde must be set (PDE_DARCY, PDE_POISSON, ...)");
+    }
+    String name = wire.name().substring("PDE_".length()).toLowerCase(Locale.ROOT);
+    try {
+      return Pde.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("pde " + wire.name() + " cannot be trained yet");
+    }
+  }
+
+  static io.piddm.proto.v1.Pde wire(Pde pde) {
+    return io.piddm.proto.v1.Pde.valueOf("PDE_" + pde.id().toUpperCase(Locale.ROOT));
+  }
+
+  private static long pick(long given, long fallback, String field) {
+    if (given < 0) {
+      throw new IllegalArgumentException(field + " must be positive, got " + given);
+    }
+    return given != 0 ? given : fallback;
+  }
+
+  private static int nonNegative(int value, String field) {
+    if (value < 0) {
+      throw new IllegalArgumentException(field + " must not be negative, got " + value);
+    }
+    return value;
+  }
+
+  private static double positive(double given, double fallback, String field) {
+    if (given < 0 || Double.isNaN(given) || Double.isInfinite(given)) {
+      throw new IllegalArgumentException(field + " must be positive and finite, got " + given);
+    }
+    return given != 0 ? given : fallback;
+  }
+
+  private static double fraction(double given, double fallback, String field) {
+    if (!(given >= 0 && given < 1)) {
+      throw new IllegalArgumentException(field + " must be in [0, 1), got " + given);
+    }
+    return given != 0 ? given : fallback;
+  }
+
+  static StatusRuntimeException invalid(String message) {
+    return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
+  }
+}

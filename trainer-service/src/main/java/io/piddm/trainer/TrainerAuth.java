@@ -1,0 +1,32 @@
+package io.piddm.trainer;
+
+import io.piddm.service.BearerAuth;
+import io.piddm.service.ServiceTokens;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** StartRun and CancelRun need the trainer's bearer token; reads are open. */
+@ApplicationScoped
+public class TrainerAuth extends BearerAuth {
+
+  private static final Set<String> MUTATING = Set.of("StartRun", "CancelRun");
+
+  private final String token;
+
+  public TrainerAuth(TrainerConfig config) {
+    this.token =
+        ServiceTokens.configuredOrGenerated(
+            config.token(), Path.of(config.dataDir()).toAbsolutePath(), "piddm.trainer.token");
+  }
+
+  @Override
+  protected boolean needsToken(String method) {
+    return MUTATING.contains(method);
+  }
+
+  @Override
+  protected String token() {
+    return token;
+  }
+}
