@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       ReconstructEvalCommand.class,
       RegistryCommands.Models.class,
       RegistryCommands.Alias.class,
+      TrainerCommands.Train.class,
+      TrainerCommands.Runs.class,
       CommandLine.HelpCommand.class
     },
     footer = {

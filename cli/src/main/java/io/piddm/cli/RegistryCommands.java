@@ -17,8 +17,6 @@ import io.piddm.proto.v1.VersionSelector;
 import io.piddm.registry.client.RegistryClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -59,17 +57,7 @@ final class RegistryCommands {
     }
 
     String token() throws IOException {
-      if (token != null && !token.isBlank()) {
-        return token.trim();
-      }
-      String env = System.getenv("PIDDM_REGISTRY_TOKEN");
-      if (env != null && !env.isBlank()) {
-        return env.trim();
-      }
-      Path generated = Path.of(System.getProperty("user.home"), ".piddm", "registry", "token");
-      return Files.isRegularFile(generated)
-          ? Files.readString(generated, StandardCharsets.UTF_8).trim()
-          : null;
+      return Tokens.resolve(token, "PIDDM_REGISTRY_TOKEN", "registry");
     }
   }
 

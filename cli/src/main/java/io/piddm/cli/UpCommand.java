@@ -1,6 +1,7 @@
 package io.piddm.cli;
 
 import io.piddm.cli.mesh.Mesh;
+import io.piddm.cli.mesh.MeshService;
 import io.piddm.cli.mesh.MeshState;
 import io.piddm.cli.mesh.ServiceProcess;
 import io.piddm.probe.ServiceReport;
@@ -22,7 +23,12 @@ import picocli.CommandLine.Option;
       "Start the registry, sampler and trainer from their built jars on their default ports,",
       "wait until each is serving, and print their addresses. Logs go to .piddm/logs/."
     },
-    footer = {"", "Example:", "  ./mvnw package -DskipTests && piddm up && piddm status"})
+    footer = {
+      "",
+      "Examples:",
+      "  ./mvnw package -DskipTests && piddm up && piddm status",
+      "  piddm up --model piddm-darcy32     the sampler serves darcy32's production version"
+    })
 final class UpCommand implements Callable<Integer> {
 
   @Option(
@@ -34,6 +40,13 @@ final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--host", defaultValue = "localhost", description = "Host the services bind to.")
   String host;
+
+  @Option(
+      names = "--model",
+      description =
+          "Registry model the sampler serves: it follows the model's 'production' alias and"
+              + " swaps versions when the alias moves.")
+  String model;
 
   @Override
   public Integer call() throws Exception {
@@ -53,7 +66,11 @@ final class UpCommand implements Callable<Integer> {
         "Starting registry, sampler and trainer (logs in " + state.logDirectory() + ") …");
     Mesh mesh;
     try {
-      mesh = Mesh.start(Piddm.home(), endpoints, state.logDirectory(), Map.of(), timeout);
+      Map<MeshService, Map<String, String>> environment =
+          model == null
+              ? Map.of()
+              : Map.of(MeshService.SAMPLER, Map.of("PIDDM_SAMPLER_MODEL", model));
+      mesh = Mesh.start(Piddm.home(), endpoints, state.logDirectory(), environment, timeout);
     } catch (IOException e) {
       System.err.println("piddm up failed: " + e.getMessage());
       return 1;

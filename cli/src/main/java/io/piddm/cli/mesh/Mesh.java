@@ -54,7 +54,12 @@ public final class Mesh implements AutoCloseable {
                 wired.getOrDefault(service, Map.of())));
       }
       for (ServiceProcess process : started) {
-        process.awaitServing(readyTimeout);
+        boolean waitsForModel =
+            process.service() == MeshService.SAMPLER
+                && wired
+                    .getOrDefault(MeshService.SAMPLER, Map.of())
+                    .containsKey("PIDDM_SAMPLER_MODEL");
+        process.awaitServing(readyTimeout, !waitsForModel);
       }
       return new Mesh(started);
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -75,9 +80,25 @@ public final class Mesh implements AutoCloseable {
     environment.forEach((service, env) -> wired.put(service, new java.util.HashMap<>(env)));
     ServiceEndpoint registry = endpoints.get(MeshService.REGISTRY);
     if (registry != null) {
+      String address = registry.host() + ":" + registry.grpcPort();
       wired
           .computeIfAbsent(MeshService.SAMPLER, s -> new java.util.HashMap<>())
-          .putIfAbsent("PIDDM_SAMPLER_REGISTRY", registry.host() + ":" + registry.grpcPort());
+          .putIfAbsent("PIDDM_SAMPLER_REGISTRY", address);
+      Map<String, String> trainer =
+          wired.computeIfAbsent(MeshService.TRAINER, s -> new java.util.HashMap<>());
+      trainer.putIfAbsent("PIDDM_TRAINER_REGISTRY", address);
+      trainer.putIfAbsent("OMP_NUM_THREADS", "1");
+      // the trainer publishes with the registry's token: the configured one, or the file the
+      // registry generates it into
+      Map<String, String> registryEnv = wired.getOrDefault(MeshService.REGISTRY, Map.of());
+      if (registryEnv.containsKey("PIDDM_REGISTRY_TOKEN")) {
+        trainer.putIfAbsent(
+            "PIDDM_TRAINER_REGISTRY_TOKEN", registryEnv.get("PIDDM_REGISTRY_TOKEN"));
+      } else if (registryEnv.containsKey("PIDDM_REGISTRY_DATA_DIR")) {
+        trainer.putIfAbsent(
+            "PIDDM_TRAINER_REGISTRY_TOKEN_FILE",
+            Path.of(registryEnv.get("PIDDM_REGISTRY_DATA_DIR")).resolve("token").toString());
+      }
     }
     return wired;
   }

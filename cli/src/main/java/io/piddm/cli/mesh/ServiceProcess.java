@@ -114,6 +114,16 @@ public final class ServiceProcess {
    * the log, when the process dies; fails with the last report when {@code timeout} passes.
    */
   public ServiceReport awaitServing(Duration timeout) throws IOException, InterruptedException {
+    return awaitServing(timeout, true);
+  }
+
+  /**
+   * As {@link #awaitServing(Duration)}; without {@code requireReady} a process whose gRPC server
+   * serves is enough (a sampler told to follow a model that is not published yet is up but not
+   * ready until the model appears).
+   */
+  public ServiceReport awaitServing(Duration timeout, boolean requireReady)
+      throws IOException, InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
     ServiceReport report = null;
     while (Instant.now().isBefore(deadline)) {
@@ -122,7 +132,7 @@ public final class ServiceProcess {
             service.module() + " exited while starting; the end of " + log + ":\n" + logTail(40));
       }
       report = ServiceReport.of(endpoint, Duration.ofSeconds(2));
-      if (report.serving()) {
+      if (report.serving() || (!requireReady && report.grpcHealth().equals("SERVING"))) {
         return report;
       }
       Thread.sleep(250);
