@@ -86,8 +86,9 @@ public final class SamplerOutputs {
 
   /**
    * Three rows, one column per channel: the observations (grey where nothing is observed), the
-   * reconstruction, and the error: |reconstruction − truth| when a reference is given, else
-   * reconstruction − observation on the observed entries.
+   * reconstruction, and the error: |reconstruction − truth| per channel when a reference is given,
+   * else the magnitude of the PDE residual of the reconstruction (the reconstruction equals the
+   * observations on the observed entries, so they cannot show an error).
    */
   public static BufferedImage reconstructionSheet(
       Reconstructed r, Observations.Planes observations, float[] mask, float[] truth) {
@@ -109,12 +110,12 @@ public final class SamplerOutputs {
         observed += on ? 1 : 0;
         v[k] = on ? observations.data()[c * plane + k] : Double.NaN;
       }
+      String name = m.channels().get(c);
       panels.add(
-          new FieldRenderer.Panel(
-              new Field(h, w, v),
-              m.channels().get(c)
-                  + " observed"
-                  + (observed == 0 ? ": none" : " (" + observed + ")")));
+          observed == 0
+              ? new FieldRenderer.Panel(Field.zeros(h, w), name + " not observed")
+              : new FieldRenderer.Panel(
+                  new Field(h, w, v), name + " observed (" + observed + ", grey: not)"));
     }
     for (int c = 0; c < channels; c++) {
       panels.add(
@@ -122,22 +123,24 @@ public final class SamplerOutputs {
               FieldLayout.channel(r.mean(), 0, c, channels, h, w),
               m.channels().get(c) + " reconstructed"));
     }
-    for (int c = 0; c < channels; c++) {
-      double[] v = new double[plane];
-      String title;
-      if (truth != null) {
+    if (truth != null) {
+      for (int c = 0; c < channels; c++) {
+        double[] v = new double[plane];
         for (int k = 0; k < plane; k++) {
           v[k] = Math.abs(r.mean()[c * plane + k] - truth[c * plane + k]);
         }
-        title = "|" + m.channels().get(c) + " − truth|";
-      } else {
-        for (int k = 0; k < plane; k++) {
-          boolean on = sameGrid && mask[c * plane + k] != 0;
-          v[k] = on ? r.mean()[c * plane + k] - observations.data()[c * plane + k] : Double.NaN;
-        }
-        title = m.channels().get(c) + " − observation";
+        panels.add(
+            new FieldRenderer.Panel(new Field(h, w, v), "|" + m.channels().get(c) + " − truth|"));
       }
-      panels.add(new FieldRenderer.Panel(new Field(h, w, v), title));
+    } else {
+      // x_mix equals the observations where they are observed, so the error without a reference
+      // is the PDE's: where the reconstruction breaks it.
+      m.residualMap(r.mean(), 0)
+          .ifPresent(
+              res ->
+                  panels.add(
+                      new FieldRenderer.Panel(
+                          res, String.format("|PDE residual| (mean R² %.3g)", r.pdeError()))));
     }
     return FieldRenderer.sheet(panels, channels);
   }

@@ -4,6 +4,7 @@ import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.metrics.PdeError;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ArrayEvaluator;
 import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.proto.v1.ModelIdentity;
 import java.util.ArrayList;
@@ -90,15 +91,40 @@ public record ServedModel(
    * the grid is not square.
    */
   public Optional<PdeError> pdeError(float[] fields, int index) {
-    Optional<Pde> which = physicsPde();
-    if (which.isEmpty() || height != width || height < Grid.MIN_SIZE) {
-      return Optional.empty();
-    }
+    Optional<Pde> which = judgeable();
+    return which.map(
+        p -> PdeError.of(ResidualSpecs.training(p), new Grid(height), channelsOf(fields, index)));
+  }
+
+  /**
+   * |R| of field {@code index} on the nodes the residual spec evaluates (a map of where the field
+   * breaks the PDE); empty when {@link #pdeError} is.
+   */
+  public Optional<Field> residualMap(float[] fields, int index) {
+    return judgeable()
+        .map(
+            p -> {
+              Field r =
+                  ArrayEvaluator.residual(
+                      ResidualSpecs.training(p), new Grid(height), channelsOf(fields, index));
+              double[] v = r.values().clone();
+              for (int k = 0; k < v.length; k++) {
+                v[k] = Math.abs(v[k]);
+              }
+              return new Field(r.rows(), r.cols(), v);
+            });
+  }
+
+  private Optional<Pde> judgeable() {
+    return height == width && height >= Grid.MIN_SIZE ? physicsPde() : Optional.empty();
+  }
+
+  private List<Field> channelsOf(float[] fields, int index) {
     List<Field> list = new ArrayList<>(channelCount());
     for (int c = 0; c < channelCount(); c++) {
       list.add(FieldLayout.channel(fields, index, c, channelCount(), height, width));
     }
-    return Optional.of(PdeError.of(ResidualSpecs.training(which.get()), new Grid(height), list));
+    return list;
   }
 
   /** One line: {@code darcy32 v3 via production (darcy, 32×32, channels a, u)}. */
