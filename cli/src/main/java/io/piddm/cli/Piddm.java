@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       ModelCommands.Eval.class,
       ModelCommands.Export.class,
       ReconstructEvalCommand.class,
+      SampleCommand.class,
+      ReconstructCommand.class,
       RegistryCommands.Models.class,
       RegistryCommands.Alias.class,
       TrainerCommands.Train.class,
@@ -37,7 +39,9 @@ import picocli.CommandLine.Command;
       "  piddm data generate --pde darcy --resolution 64 --count 1000 --seed 1 --out data/darcy64",
       "  piddm teacher --data data/darcy64 --steps 3000 --out models/teacher-darcy64",
       "  piddm distill --teacher models/teacher-darcy64 --steps 2000 --out models/piddm-darcy64",
-      "  piddm eval --model models/piddm-darcy64 --reference data/darcy64-ref --out eval/piddm"
+      "  piddm eval --model models/piddm-darcy64 --reference data/darcy64-ref --out eval/piddm",
+      "  piddm sample --count 8 --seed 1 --out samples/darcy64",
+      "  piddm reconstruct --observations u.npy --observe u --out recon/inverse"
     })
 public final class Piddm implements Runnable {
 

@@ -1,0 +1,25 @@
+package io.piddm.cli.sampler;
+
+/**
+ * The result of a reconstruction: the ensemble mean (the field for one member) and population
+ * standard deviation, C × H × W each, the members when there were several, the PDE error of the
+ * mean as the sampler reports it (mean R²) and ‖R‖/‖f‖ computed here (NaN when the PDE is not
+ * known), the relative observation error (mean over members), steps run, and latencies.
+ */
+public record Reconstructed(
+    ServedModel model,
+    float[] mean,
+    float[] spread,
+    float[][] members,
+    double pdeError,
+    double relativePdeError,
+    double observationError,
+    int steps,
+    double serverMillis,
+    double roundTripMillis) {
+
+  /** [C, H, W]. */
+  public int[] shape() {
+    return new int[] {model.channelCount(), model.height(), model.width()};
+  }
+}
