@@ -88,7 +88,7 @@ final class TrainerCommands {
      * Follows a run until it ends, with a progress bar per phase on stderr (phase messages above
      * them); returns the run as it ended.
      */
-    Run follow(String runId) {
+    Run follow(String runId, PrintWriter log) {
       Iterator<RunEvent> events =
           stub.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
       ProgressBar bar = null;
@@ -102,7 +102,8 @@ final class TrainerCommands {
               bar = null;
               barPhase = RunPhase.RUN_PHASE_UNSPECIFIED;
             }
-            System.err.printf("[%s] %s%n", phaseName(e.getPhase()), e.getMessage());
+            log.printf("[%s] %s%n", phaseName(e.getPhase()), e.getMessage());
+            log.flush();
           }
           if (e.getTotalSteps() > 0) {
             if (bar == null || barPhase != e.getPhase()) {
@@ -314,8 +315,10 @@ final class TrainerCommands {
           }
           return 0;
         }
-        System.err.println("run " + run.getRunId() + " started (Ctrl-C detaches; the run goes on)");
-        Run ended = client.follow(run.getRunId());
+        spec.commandLine()
+            .getErr()
+            .println("run " + run.getRunId() + " started (Ctrl-C detaches; the run goes on)");
+        Run ended = client.follow(run.getRunId(), spec.commandLine().getErr());
         if (connection.json) {
           RegistryCommands.printJson(out, ended);
         } else {
@@ -524,7 +527,7 @@ final class TrainerCommands {
       public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (Client client = connection.open()) {
-          Run ended = client.follow(runId);
+          Run ended = client.follow(runId, spec.commandLine().getErr());
           if (connection.json) {
             RegistryCommands.printJson(out, ended);
           } else {

@@ -53,6 +53,9 @@ public final class MeshHarness implements BeforeAllCallback, AfterAllCallback {
     environment
         .computeIfAbsent(MeshService.REGISTRY, s -> new HashMap<>())
         .putIfAbsent(REGISTRY_DATA_DIR, workDirectory.resolve("registry-data").toString());
+    environment
+        .computeIfAbsent(MeshService.TRAINER, s -> new HashMap<>())
+        .putIfAbsent("PIDDM_TRAINER_DATA_DIR", workDirectory.resolve("trainer-data").toString());
     mesh =
         Mesh.start(
             home,
