@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       RegistryCommands.Alias.class,
       TrainerCommands.Train.class,
       TrainerCommands.Runs.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
@@ -90,7 +91,8 @@ public final class Piddm implements Runnable {
       case UNAVAILABLE ->
           " (is the service running? 'piddm up' starts it; --registry points elsewhere)";
       case UNAUTHENTICATED, PERMISSION_DENIED ->
-          " (pass --token or set PIDDM_REGISTRY_TOKEN; 'piddm up' keeps it in ~/.piddm/registry/token)";
+          " (pass --token, or set PIDDM_REGISTRY_TOKEN / PIDDM_TRAINER_TOKEN; services started"
+              + " by 'piddm up' keep theirs in ~/.piddm/registry/token and ~/.piddm/trainer/token)";
       case NOT_FOUND -> " ('piddm models list' shows what the registry holds)";
       case ABORTED -> " (someone else moved it meanwhile: run the command again)";
       default -> "";

@@ -2,11 +2,16 @@ package io.piddm.trainer;
 
 import io.piddm.service.BearerAuth;
 import io.piddm.service.ServiceTokens;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** StartRun and CancelRun need the trainer's bearer token; reads are open. */
+/**
+ * StartRun and CancelRun need the trainer's bearer token; reads are open. Created at startup, so a
+ * generated token is on disk before the first client looks for it.
+ */
+@Startup
 @ApplicationScoped
 public class TrainerAuth extends BearerAuth {
 
