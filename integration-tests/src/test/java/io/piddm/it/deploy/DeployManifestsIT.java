@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -599,6 +601,11 @@ class DeployManifestsIT {
     assumeTrue(
         kubectl.isPresent(),
         "no kubectl on PATH: the overlays are checked file by file only, not rendered");
+    String version = run(kubectl.get(), "version", "--client");
+    Matcher kustomize = Pattern.compile("Kustomize Version: v(\\d+)").matcher(version);
+    assumeTrue(
+        kustomize.find() && Integer.parseInt(kustomize.group(1)) >= 4,
+        "kubectl's kustomize is older than v4 (no components, no `labels`): " + version.strip());
     Map<String, List<Map<String, Object>>> rendered = new LinkedHashMap<>();
     for (String overlay : List.of("base", "overlays/cpu", "overlays/gpu", "overlays/gpu-sampler")) {
       rendered.put(overlay, kustomize(kubectl.get(), K8S.resolve(overlay)));
@@ -655,6 +662,16 @@ class DeployManifestsIT {
     Map<String, Object> secret = find(withComponents, "Secret", "piddm-s3");
     assertThat(map(secret.get("data")))
         .containsKeys("endpoint", "bucket", "access-key", "secret-key");
+  }
+
+  /** What {@code kubectl args} prints (stdout and stderr). */
+  static String run(Path kubectl, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(kubectl.toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return out;
   }
 
   static List<Map<String, Object>> kustomize(Path kubectl, Path dir) throws Exception {
