@@ -3,8 +3,9 @@ package io.piddm.pipeline;
 import java.util.Map;
 
 /**
- * Where a student came from: the dataset (enough to regenerate it bit for bit), every setting of
- * the run flattened to text, the code version and the host.
+ * Where a student came from: the dataset (enough to regenerate it bit for bit; {@code source} is
+ * "generated" or the imported file), every setting of the run flattened to text, the code version
+ * and the host.
  */
 public record Lineage(
     String pde,
@@ -13,6 +14,7 @@ public record Lineage(
     long datasetSeed,
     String datasetSha256,
     String solver,
+    String source,
     String runId,
     Map<String, String> hyperparameters,
     String codeVersion,

@@ -15,6 +15,8 @@ import io.piddm.export.TrainedModelExport;
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
+import io.piddm.physics.dataset.DatasetWriter;
+import io.piddm.physics.dataset.MatImporter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.jetbrains.bio.npy.NpyFile;
 
 /**
  * One run end to end in its own folder: solver data (training and held-out sets), the EDM teacher,
@@ -107,7 +110,11 @@ public final class RunPipeline {
   private void generateData() throws IOException, InterruptedException {
     RunPlan.Dataset d = plan.dataset();
     if (hasDataset(trainingData()) && hasDataset(heldOutData())) {
-      listener.onPhase(Phase.DATA, true, "datasets already generated");
+      listener.onPhase(Phase.DATA, true, "datasets already in place");
+      return;
+    }
+    if (d.importPath() != null) {
+      importData(d);
       return;
     }
     listener.onPhase(
@@ -144,6 +151,65 @@ public final class RunPipeline {
         throw e;
       }
     }
+  }
+
+  /** Imports the .mat file, then splits it: the last fields held out, the first ones to train. */
+  private void importData(RunPlan.Dataset d) throws IOException {
+    listener.onPhase(
+        Phase.DATA,
+        false,
+        "importing "
+            + d.importPath().getFileName()
+            + "; its last "
+            + d.heldOutCount()
+            + " fields are held out");
+    Path imported = dir.resolve("data").resolve("imported");
+    DatasetSidecar all =
+        MatImporter.importFile(
+            d.importPath(), plan.pde(), Map.of(), MatImporter.Layout.MATLAB, imported);
+    if (all.resolution() != plan.resolution()) {
+      throw new IllegalArgumentException(
+          "dataset.import_path holds "
+              + all.resolution()
+              + "² fields, the run is planned at "
+              + plan.resolution()
+              + "²: set resolution to "
+              + all.resolution());
+    }
+    int training = d.count() == 0 ? all.count() - d.heldOutCount() : d.count();
+    if (training < 1 || training + d.heldOutCount() > all.count()) {
+      throw new IllegalArgumentException(
+          "dataset.import_path holds "
+              + all.count()
+              + " fields: not enough for "
+              + (d.count() == 0 ? "at least 1" : training)
+              + " training and "
+              + d.heldOutCount()
+              + " held-out fields");
+    }
+    float[] data =
+        NpyFile.read(imported.resolve(DatasetGenerator.FIELDS), Integer.MAX_VALUE).asFloatArray();
+    int length = plan.pde().channels().size() * plan.resolution() * plan.resolution();
+    int heldOutFrom = all.count() - d.heldOutCount();
+    writeSlice(trainingData(), all, data, 0, training, length);
+    writeSlice(heldOutData(), all, data, heldOutFrom, all.count(), length);
+    listener.onProgress(
+        new RunListener.Progress(Phase.DATA, all.count(), all.count(), Map.of(), Double.NaN, 0, 0));
+  }
+
+  private void writeSlice(
+      Path folder, DatasetSidecar source, float[] data, int from, int to, int length)
+      throws IOException {
+    Map<String, Object> generator = new LinkedHashMap<>();
+    generator.put("importedFrom", source.source());
+    generator.put("importedSha256", source.sha256());
+    generator.put("fields", from + ".." + (to - 1));
+    DatasetWriter.write(
+        folder,
+        new DatasetSpec(plan.pde(), plan.resolution(), to - from, 0),
+        source.source(),
+        generator,
+        java.util.Arrays.copyOfRange(data, from * length, to * length));
   }
 
   private static boolean hasDataset(Path folder) {
@@ -415,6 +481,7 @@ public final class RunPipeline {
         data.seed(),
         data.sha256(),
         GSON.toJson(data.generator()),
+        data.source(),
         runId,
         RunPlans.hyperparameters(plan),
         CodeVersion.current(),

@@ -25,14 +25,25 @@ public record RunPlan(
     Publish publish,
     int threads) {
 
-  /** The training set and the held-out reference set (another seed), both from the solver. */
-  public record Dataset(int count, long seed, int heldOutCount, long heldOutSeed) {
+  /**
+   * The training set and the held-out reference set: both from the solver (the held-out set with
+   * another seed), or, with {@code importPath}, a DiffusionPDE-style .mat file whose last {@code
+   * heldOutCount} fields are held out and whose first {@code count} (0: all the others) train.
+   */
+  public record Dataset(
+      int count, long seed, int heldOutCount, long heldOutSeed, java.nio.file.Path importPath) {
     public Dataset {
-      require(count >= 1, "dataset.count must be positive, got " + count);
+      require(
+          count >= 1 || (importPath != null && count == 0),
+          "dataset.count must be positive, got " + count);
       require(heldOutCount >= 2, "dataset.held_out_count must be at least 2, got " + heldOutCount);
       require(
-          seed != heldOutSeed,
+          importPath != null || seed != heldOutSeed,
           "dataset.held_out_seed must differ from dataset.seed (" + seed + "): held-out data");
+    }
+
+    public Dataset(int count, long seed, int heldOutCount, long heldOutSeed) {
+      this(count, seed, heldOutCount, heldOutSeed, null);
     }
   }
 

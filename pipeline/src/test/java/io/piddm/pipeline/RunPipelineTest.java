@@ -159,6 +159,83 @@ class RunPipelineTest {
   }
 
   @Test
+  void anImportedMatFileIsSplitIntoTrainingAndHeldOutFields() throws Exception {
+    // solver fields written as MATLAB would store them: dims [S][S][N], element [j][i][n]
+    Path generated = root.resolve("solver-data");
+    new io.piddm.physics.dataset.DatasetGenerator(
+            new io.piddm.physics.dataset.DatasetSpec(Pde.DARCY, 16, 10, 7), 1)
+        .generate(generated, n -> {});
+    float[] fields =
+        org.jetbrains.bio.npy.NpyFile.read(generated.resolve("fields.npy"), Integer.MAX_VALUE)
+            .asFloatArray();
+    double[][][][] channels = new double[2][16][16][10];
+    for (int n = 0; n < 10; n++) {
+      for (int c = 0; c < 2; c++) {
+        for (int i = 0; i < 16; i++) {
+          for (int j = 0; j < 16; j++) {
+            channels[c][j][i][n] = fields[((n * 2 + c) * 16 + i) * 16 + j];
+          }
+        }
+      }
+    }
+    Path mat = root.resolve("darcy16.mat");
+    try (io.jhdf.WritableHdfFile file = io.jhdf.HdfFile.write(mat)) {
+      file.putDataset("coeff", channels[0]);
+      file.putDataset("sol", channels[1]);
+    }
+    RunPlan tiny = tinyPlan(new RunPlan.Publish("", "", true, Map.of()));
+    RunPlan imported =
+        new RunPlan(
+            tiny.pde(),
+            tiny.resolution(),
+            tiny.profile(),
+            new RunPlan.Dataset(0, 1, 3, 2, mat),
+            tiny.teacher(),
+            tiny.distill(),
+            tiny.student(),
+            tiny.evaluation(),
+            tiny.publish(),
+            1);
+    Path dir = root.resolve("run-imported");
+    RunPipeline pipeline = new RunPipeline(imported, "run-i", dir, recording(), RunListener.NONE);
+    RunPipeline.Outcome done = pipeline.run();
+
+    DatasetSidecar train = DatasetSidecar.read(pipeline.trainingData());
+    DatasetSidecar heldOut = DatasetSidecar.read(pipeline.heldOutData());
+    assertThat(train.count()).isEqualTo(7);
+    assertThat(heldOut.count()).isEqualTo(3);
+    assertThat(train.source()).isEqualTo("imported:darcy16.mat");
+    assertThat(done.lineage().source()).isEqualTo("imported:darcy16.mat");
+    float[] held =
+        org.jetbrains.bio.npy.NpyFile.read(
+                pipeline.heldOutData().resolve("fields.npy"), Integer.MAX_VALUE)
+            .asFloatArray();
+    // held-out field 0 is the file's field 7, bit for bit
+    assertThat(java.util.Arrays.copyOfRange(held, 0, 2 * 256))
+        .isEqualTo(java.util.Arrays.copyOfRange(fields, 7 * 2 * 256, 8 * 2 * 256));
+    assertThat(done.metrics().get("ground_truth_pde_error")).isLessThan(1e-5);
+
+    RunPlan wrongSize =
+        new RunPlan(
+            tiny.pde(),
+            32,
+            tiny.profile(),
+            new RunPlan.Dataset(0, 1, 3, 2, mat),
+            tiny.teacher(),
+            tiny.distill(),
+            tiny.student(),
+            tiny.evaluation(),
+            tiny.publish(),
+            1);
+    assertThatThrownBy(
+            () ->
+                new RunPipeline(
+                        wrongSize, "run-w", root.resolve("run-w"), recording(), RunListener.NONE)
+                    .run())
+        .hasMessageContaining("set resolution to 16");
+  }
+
+  @Test
   void invalidPlansNameTheField() {
     assertThatThrownBy(() -> tinyPlan(new RunPlan.Publish("Bad/Name", "", false, Map.of())))
         .hasMessageContaining("publish.model_name");

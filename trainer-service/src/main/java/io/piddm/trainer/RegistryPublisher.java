@@ -120,7 +120,7 @@ final class RegistryPublisher implements Publisher {
                     .setSeed(l.datasetSeed())
                     .setContentHash(l.datasetSha256())
                     .setSolver(l.solver())
-                    .setSource("generated"))
+                    .setSource(l.source()))
             .setTeacherRunId(l.runId())
             .setDistillationRunId(l.runId())
             .putAllHyperparameters(l.hyperparameters())

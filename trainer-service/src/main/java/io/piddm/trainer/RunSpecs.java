@@ -37,10 +37,15 @@ final class RunSpecs {
     RunPlan d = Profiles.defaults(profile, pde, resolution);
 
     var ds = spec.getDataset();
+    java.nio.file.Path imported = null;
     if (!ds.getImportPath().isEmpty()) {
-      throw new IllegalArgumentException(
-          "dataset.import_path: importing is not part of a run yet; import with 'piddm data"
-              + " import' and train locally, or let the run generate its data");
+      imported = java.nio.file.Path.of(ds.getImportPath());
+      if (!java.nio.file.Files.isRegularFile(imported)) {
+        throw new IllegalArgumentException(
+            "dataset.import_path: no file "
+                + ds.getImportPath()
+                + " on the trainer's machine (the path is read by the trainer, not the client)");
+      }
     }
     if (!ds.getParametersMap().isEmpty()) {
       throw new IllegalArgumentException(
@@ -49,11 +54,13 @@ final class RunSpecs {
     }
     RunPlan.Dataset dataset =
         new RunPlan.Dataset(
-            Math.toIntExact(pick(ds.getCount(), d.dataset().count(), "dataset.count")),
+            Math.toIntExact(
+                pick(ds.getCount(), imported != null ? 0 : d.dataset().count(), "dataset.count")),
             ds.getSeed() != 0 ? ds.getSeed() : d.dataset().seed(),
             Math.toIntExact(
                 pick(ds.getHeldOutCount(), d.dataset().heldOutCount(), "dataset.held_out_count")),
-            ds.getHeldOutSeed() != 0 ? ds.getHeldOutSeed() : d.dataset().heldOutSeed());
+            ds.getHeldOutSeed() != 0 ? ds.getHeldOutSeed() : d.dataset().heldOutSeed(),
+            imported);
 
     long seed = spec.getSeed() != 0 ? spec.getSeed() : d.teacher().training().seed();
     TeacherSettings t = spec.getTeacher();

@@ -217,8 +217,8 @@ class TrainerServiceTest {
                 "student.lambda_train"),
             new Case(b -> b.setDataset(b.getDataset().toBuilder().setCount(-3)), "dataset.count"),
             new Case(
-                b -> b.setDataset(b.getDataset().toBuilder().setImportPath("/x.mat")),
-                "dataset.import_path"),
+                b -> b.setDataset(b.getDataset().toBuilder().setImportPath("/no/such.mat")),
+                "dataset.import_path: no file"),
             new Case(
                 b ->
                     b.setPublish(
