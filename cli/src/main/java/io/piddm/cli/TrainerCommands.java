@@ -142,6 +142,15 @@ final class TrainerCommands {
     return state.name().substring("RUN_STATE_".length()).toLowerCase(Locale.ROOT);
   }
 
+  /** A run as JSON, or as its summary. */
+  static void report(Run run, boolean json, PrintWriter out) throws IOException {
+    if (json) {
+      RegistryCommands.printJson(out, run);
+    } else {
+      printSummary(run, out);
+    }
+  }
+
   /** The numbers of a finished run a user looks at first: teacher against student. */
   static void printSummary(Run run, PrintWriter out) {
     Map<String, Double> m = run.getMetricsMap();
@@ -319,11 +328,7 @@ final class TrainerCommands {
             .getErr()
             .println("run " + run.getRunId() + " started (Ctrl-C detaches; the run goes on)");
         Run ended = client.follow(run.getRunId(), spec.commandLine().getErr());
-        if (connection.json) {
-          RegistryCommands.printJson(out, ended);
-        } else {
-          printSummary(ended, out);
-        }
+        report(ended, connection.json, out);
         return exitCode(ended);
       }
     }
@@ -528,11 +533,7 @@ final class TrainerCommands {
         PrintWriter out = spec.commandLine().getOut();
         try (Client client = connection.open()) {
           Run ended = client.follow(runId, spec.commandLine().getErr());
-          if (connection.json) {
-            RegistryCommands.printJson(out, ended);
-          } else {
-            printSummary(ended, out);
-          }
+          report(ended, connection.json, out);
           return exitCode(ended);
         }
       }

@@ -48,6 +48,10 @@ import org.jboss.logging.Logger;
 public class RunScheduler {
 
   private static final Logger LOG = Logger.getLogger(RunScheduler.class);
+
+  /** The cancellation a shutdown asks for: the run stays RUNNING on disk and resumes next start. */
+  private static final String SHUTTING_DOWN = "trainer shutting down";
+
   private static final DateTimeFormatter ID_TIME =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -132,7 +136,7 @@ public class RunScheduler {
       String current = running.get();
       if (current != null) {
         // stays RUNNING on disk: the next start resumes it from its checkpoints
-        cancelRequests.put(current, "trainer shutting down");
+        cancelRequests.put(current, SHUTTING_DOWN);
       }
       worker.interrupt();
     }
@@ -303,7 +307,7 @@ public class RunScheduler {
       done.setPhase(RunPhase.RUN_PHASE_DONE);
       finish(done.build(), RunState.RUN_STATE_SUCCEEDED, message);
     } catch (RunCancelledException e) {
-      if ("trainer shutting down".equals(e.getMessage())) {
+      if (SHUTTING_DOWN.equals(e.getMessage())) {
         LOG.infof("run %s paused for shutdown; it resumes at the next start", id);
         return;
       }
