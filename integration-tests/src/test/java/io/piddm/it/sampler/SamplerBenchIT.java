@@ -4,6 +4,7 @@ import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
+import io.piddm.proto.v1.ModelStatusRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 class SamplerBenchIT {
 
   static final int LATENCY_CALLS = 400;
+
+  /** Calls before timing: both JVMs compile the gRPC path only after several hundred. */
+  static final int WARM_UP_CALLS = 600;
+
   static final long THROUGHPUT_MILLIS = 6000;
 
   @TempDir Path root;
@@ -62,6 +67,7 @@ class SamplerBenchIT {
         String.format(
             "in-process ONNX Runtime generate n=1 (+PDE error): p50 %.3f ms p99 %.3f ms%n",
             percentile(local, 50), percentile(local, 99)));
+    report.append(batchScaling(student));
 
     for (int batch : new int[] {1, 32}) {
       try (SamplerNode node =
@@ -74,7 +80,7 @@ class SamplerBenchIT {
         String mode = batch > 1 ? "micro-batching on (max 32, no wait)" : "micro-batching off";
         double[] remote = new double[LATENCY_CALLS];
         double[] server = new double[LATENCY_CALLS];
-        for (int i = -200; i < LATENCY_CALLS; i++) {
+        for (int i = -WARM_UP_CALLS; i < LATENCY_CALLS; i++) {
           long t0 = System.nanoTime();
           double serverMillis =
               node.stub()
@@ -85,6 +91,18 @@ class SamplerBenchIT {
             server[i] = serverMillis;
           }
         }
+        double[] floor = new double[LATENCY_CALLS];
+        for (int i = -WARM_UP_CALLS; i < LATENCY_CALLS; i++) {
+          long t0 = System.nanoTime();
+          node.stub().modelStatus(ModelStatusRequest.getDefaultInstance());
+          if (i >= 0) {
+            floor[i] = (System.nanoTime() - t0) / 1e6;
+          }
+        }
+        report.append(
+            String.format(
+                "gRPC ModelStatus (transport floor, no inference): p50 %.3f ms p99 %.3f ms%n",
+                percentile(floor, 50), percentile(floor, 99)));
         report.append(
             String.format(
                 "gRPC generate n=1, %s: p50 %.3f ms p99 %.3f ms (overhead over in-process p50"
@@ -110,6 +128,33 @@ class SamplerBenchIT {
     System.out.print(report);
     Files.writeString(
         Path.of("target", "sampler-bench.txt"), report.toString(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * What batching can buy at most: ONNX Runtime's time per field at batch 1, 8 and 32 in process
+   * (one intra-op thread, as the sampler runs). Where it stays flat the network is compute-bound
+   * and batching saves only the per-request costs around it.
+   */
+  static String batchScaling(Path student) throws Exception {
+    StringBuilder line = new StringBuilder("in-process ONNX Runtime time per field by batch size:");
+    try (StudentModel model = StudentModel.open(student, OnnxSessions.Provider.CPU, 1)) {
+      model.warmUp();
+      double single = 0;
+      for (int batch : new int[] {1, 8, 32}) {
+        double[] perField = new double[20];
+        for (int i = -5; i < perField.length; i++) {
+          long t0 = System.nanoTime();
+          model.generate(i, batch);
+          if (i >= 0) {
+            perField[i] = (System.nanoTime() - t0) / 1e6 / batch;
+          }
+        }
+        double p50 = percentile(perField, 50);
+        single = batch == 1 ? p50 : single;
+        line.append(String.format(" batch %d %.3f ms (%.2fx)", batch, p50, single / p50));
+      }
+    }
+    return line.append(System.lineSeparator()).toString();
   }
 
   static double throughput(SamplerNode node, int clients) throws InterruptedException {
