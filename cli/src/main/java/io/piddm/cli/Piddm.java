@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       TrainerCommands.Train.class,
       TrainerCommands.Runs.class,
       DemoCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {

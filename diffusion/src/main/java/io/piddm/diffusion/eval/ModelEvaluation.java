@@ -295,7 +295,7 @@ public final class ModelEvaluation {
   }
 
   /** Standard-normal noise for samples {@code from … from+n−1}, each from its own stream. */
-  static float[] noise(long seed, int from, int n, int length) {
+  public static float[] noise(long seed, int from, int n, int length) {
     float[] eps = new float[n * length];
     for (int b = 0; b < n; b++) {
       Random random = Seeds.stream(seed, 31, from + b);

@@ -56,6 +56,19 @@ public record TrainSettings(
         checkpointDirectory);
   }
 
+  public TrainSettings withSeed(long newSeed) {
+    return new TrainSettings(
+        batchSize,
+        steps,
+        learningRate,
+        warmupSteps,
+        gradClip,
+        emaDecay,
+        newSeed,
+        checkpointEvery,
+        checkpointDirectory);
+  }
+
   public TrainSettings withCheckpointDirectory(Path directory) {
     return new TrainSettings(
         batchSize,

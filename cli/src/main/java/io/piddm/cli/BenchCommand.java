@@ -1,0 +1,129 @@
+package io.piddm.cli;
+
+import io.piddm.physics.pde.Pde;
+import io.piddm.pipeline.Phase;
+import io.piddm.pipeline.RunListener;
+import io.piddm.results.QualityBench;
+import io.piddm.results.QualityReport;
+import io.piddm.results.QualitySettings;
+import io.piddm.results.ResultsDocument;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code piddm bench}: the measured claims of docs/RESULTS.md, regenerated from scratch. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Regenerate docs/RESULTS.md: the quality benchmark, or the report from its JSON.",
+    subcommands = {BenchCommand.Quality.class, BenchCommand.Report.class})
+final class BenchCommand implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  @Command(
+      name = "quality",
+      mixinStandardHelpOptions = true,
+      description = {
+        "For every seed a whole training run of the quick profile at 32² (data, teacher, pair",
+        "bank, PIDDM-1, export), a λ_train = 0 student from the same pairs, and every method and",
+        "downstream task of the results table against one held-out set; then writes",
+        "DOCS/results/quality-<pde>32.json, its figures and DOCS/RESULTS.md. About 12 minutes per",
+        "seed on 2 CPU cores; a stopped benchmark resumes with the seeds it has not finished."
+      },
+      footer = {"", "Example:", "  piddm bench quality --pde darcy --seeds 1,2,3"})
+  static final class Quality implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--pde",
+        defaultValue = "darcy",
+        description = "PDE (default ${DEFAULT-VALUE}).")
+    String pde;
+
+    @Option(
+        names = "--seeds",
+        split = ",",
+        defaultValue = "1,2,3",
+        description = "Training seeds (default ${DEFAULT-VALUE}).")
+    List<Long> seeds;
+
+    @Option(
+        names = "--work",
+        description = "Runs and evaluations (default ~/.piddm/bench/quality-<pde>32).")
+    Path work;
+
+    @Option(
+        names = "--docs",
+        defaultValue = "docs",
+        description = "Where RESULTS.md and results/ are written (default ${DEFAULT-VALUE}).")
+    Path docs;
+
+    @Override
+    public Integer call() throws Exception {
+      Pde kind = DataCommand.pde(spec.commandLine(), pde);
+      QualitySettings settings;
+      try {
+        settings = QualitySettings.quick(kind, seeds);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+      Path dir =
+          work != null
+              ? work
+              : Path.of(
+                  System.getProperty("user.home"),
+                  ".piddm",
+                  "bench",
+                  "quality-" + kind.id() + "32");
+      long started = System.nanoTime();
+      QualityReport report =
+          new QualityBench(settings, dir, phases(started), line -> log(started, line)).run();
+      Path written = ResultsDocument.write(report, dir, docs);
+      System.out.println("wrote " + written + " and " + docs.resolve("results"));
+      return 0;
+    }
+
+    private static RunListener phases(long started) {
+      return new RunListener() {
+        @Override
+        public void onPhase(Phase phase, boolean skipped, String message) {
+          log(started, "  " + phase + (skipped ? " (done before)" : "") + ": " + message);
+        }
+
+        @Override
+        public void onProgress(Progress progress) {}
+      };
+    }
+
+    private static void log(long started, String line) {
+      System.err.printf("[%6.0f s] %s%n", (System.nanoTime() - started) / 1e9, line);
+    }
+  }
+
+  @Command(
+      name = "report",
+      mixinStandardHelpOptions = true,
+      description = "Redraw the figures and rewrite DOCS/RESULTS.md from DOCS/results/*.json.")
+  static final class Report implements Callable<Integer> {
+    @Option(
+        names = "--docs",
+        defaultValue = "docs",
+        description = "Folder holding RESULTS.md and results/ (default ${DEFAULT-VALUE}).")
+    Path docs;
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.println("wrote " + ResultsDocument.render(docs));
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.piddm.results;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
+
+/** The figures of docs/RESULTS.md as PNG, drawn with JFreeChart from the report's numbers. */
+final class Charts {
+
+  static {
+    System.setProperty("java.awt.headless", "true");
+  }
+
+  /** One curve: points (x, mean, std) in order. */
+  record Curve(String name, List<double[]> points) {}
+
+  private static final int WIDTH = 820;
+  private static final int HEIGHT = 500;
+
+  private Charts() {}
+
+  /** PDE error against network evaluations per sample, both axes logarithmic, ± std as bars. */
+  static void pdeErrorVsNfe(List<Curve> curves, String residual, Path png) throws IOException {
+    LogAxis x = new LogAxis("network evaluations per sample (NFE)");
+    x.setSmallestValue(0.5);
+    LogAxis y = new LogAxis("relative PDE error (" + residual + ")");
+    y.setSmallestValue(1e-4);
+    write(curves, x, y, "PDE error vs NFE", png);
+  }
+
+  /** Mean relative L2 error of each reconstruction task over Adam steps, ± std over seeds. */
+  static void reconstructionOverSteps(List<Curve> curves, Path png) throws IOException {
+    NumberAxis x = new NumberAxis("Adam step on ε");
+    LogAxis y = new LogAxis("relative L2 error of the estimated channel");
+    y.setSmallestValue(1e-3);
+    write(curves, x, y, "PIDDM reconstruction: error over steps", png);
+  }
+
+  private static void write(
+      List<Curve> curves,
+      org.jfree.chart.axis.ValueAxis x,
+      org.jfree.chart.axis.ValueAxis y,
+      String title,
+      Path png)
+      throws IOException {
+    YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+    for (Curve curve : curves) {
+      YIntervalSeries series = new YIntervalSeries(curve.name());
+      for (double[] p : curve.points()) {
+        // a log axis cannot show a bar reaching zero: keep its low end above the axis floor
+        double low = Math.max(p[1] - p[2], p[1] * 0.05);
+        series.add(p[0], p[1], low, p[1] + p[2]);
+      }
+      data.addSeries(series);
+    }
+    XYErrorRenderer renderer = new XYErrorRenderer();
+    renderer.setDefaultLinesVisible(true);
+    renderer.setDefaultShapesVisible(true);
+    renderer.setErrorStroke(new BasicStroke(1f));
+    renderer.setDrawXError(false);
+    XYPlot plot = new XYPlot(data, x, y, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    Files.createDirectories(png.toAbsolutePath().getParent());
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);
+  }
+}

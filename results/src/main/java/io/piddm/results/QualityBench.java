@@ -1,0 +1,352 @@
+package io.piddm.results;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import io.piddm.diffusion.distill.DistillSettings;
+import io.piddm.diffusion.distill.Distillation;
+import io.piddm.diffusion.djl.DjlParameters;
+import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.diffusion.eval.ModelEvaluation;
+import io.piddm.diffusion.eval.SampleEvaluation;
+import io.piddm.diffusion.io.AtomicFiles;
+import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.inference.OnnxSessions;
+import io.piddm.inference.Reconstruction;
+import io.piddm.inference.StudentModel;
+import io.piddm.inference.eval.ReconstructionEvaluation;
+import io.piddm.physics.dataset.DatasetGenerator;
+import io.piddm.physics.dataset.DatasetSidecar;
+import io.piddm.physics.dataset.DatasetSpec;
+import io.piddm.physics.grid.Field;
+import io.piddm.physics.grid.Grid;
+import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.pipeline.CodeVersion;
+import io.piddm.pipeline.RunListener;
+import io.piddm.pipeline.RunPipeline;
+import io.piddm.results.QualityReport.MethodRow;
+import io.piddm.results.QualityReport.SeedResult;
+import io.piddm.results.QualityReport.TaskRow;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.jetbrains.bio.npy.NpyFile;
+
+/**
+ * The quality benchmark: for every training seed a whole training run (data, teacher, pair bank,
+ * PIDDM-1 student, export) through {@link RunPipeline}, then every method of the results table
+ * against the shared held-out set — the solver's own fields, the teacher with Heun, the teacher
+ * with residual guidance, a student distilled with λ_train = 0 from the same pairs, PIDDM-1,
+ * PIDDM-ref with k steps — and the downstream tasks (guided teacher; PIDDM reconstruction through
+ * ONNX Runtime as the sampler runs it). Each seed's results are kept in its folder, so a benchmark
+ * that was stopped resumes with the seeds it has not finished.
+ */
+public final class QualityBench {
+
+  private static final String SEED_RESULT = "seed-result.json";
+  private static final int EVALUATION_BATCH = 8;
+  static final Gson GSON =
+      new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+  private final QualitySettings settings;
+  private final Path workDir;
+  private final RunListener runListener;
+  private final Consumer<String> log;
+
+  public QualityBench(
+      QualitySettings settings, Path workDir, RunListener runListener, Consumer<String> log) {
+    this.settings = settings;
+    this.workDir = workDir;
+    this.runListener = runListener;
+    this.log = log;
+  }
+
+  public QualityReport run() throws IOException, InterruptedException {
+    long started = System.nanoTime();
+    Files.createDirectories(workDir);
+    double solverSeconds = solverSecondsPerField();
+    List<SeedResult> perSeed = new ArrayList<>();
+    for (long seed : settings.seeds()) {
+      perSeed.add(seedResult(seed));
+    }
+    return new QualityReport(
+        settings.base().pde().id(),
+        settings.base().resolution(),
+        CodeVersion.current(),
+        Machine.current(),
+        Instant.now().toString(),
+        (System.nanoTime() - started) / 1e9,
+        described(),
+        settings.seeds(),
+        solverSeconds,
+        perSeed);
+  }
+
+  /** The folder of one training seed's run; its evaluation PNGs are under {@code bench/}. */
+  public Path seedDir(long seed) {
+    return workDir.resolve("seed-" + seed);
+  }
+
+  private SeedResult seedResult(long seed) throws IOException, InterruptedException {
+    Path dir = seedDir(seed);
+    Path saved = dir.resolve(SEED_RESULT);
+    if (Files.isRegularFile(saved)) {
+      log.accept("seed " + seed + ": already measured");
+      return GSON.fromJson(Files.readString(saved, StandardCharsets.UTF_8), SeedResult.class);
+    }
+    log.accept("seed " + seed + ": training run (data, teacher, pairs, PIDDM-1, export)");
+    RunPipeline pipeline =
+        new RunPipeline(settings.planFor(seed), "quality-seed-" + seed, dir, null, runListener);
+    pipeline.run();
+    Path bench = dir.resolve("bench");
+    Path heldOut = pipeline.heldOutData();
+    List<MethodRow> methods = new ArrayList<>();
+    List<TaskRow> tasks = new ArrayList<>();
+
+    log.accept("seed " + seed + ": teacher with Heun and the guided downstream tasks");
+    ModelEvaluation.Result teacher =
+        ModelEvaluation.evaluate(
+            pipeline.teacherDir(),
+            heldOut,
+            evaluation(settings.guidedTasks()),
+            bench.resolve("teacher"),
+            n -> {});
+    methods.add(MethodRow.of(teacher.samples().get(0), "ground-truth", "solver"));
+    methods.add(MethodRow.of(teacher.samples().get(1), teacher.samples().get(1).method(), "DJL"));
+    teacher.tasks().forEach(t -> tasks.add(TaskRow.of(t)));
+
+    if (settings.guidedSamples() >= 2) {
+      log.accept("seed " + seed + ": teacher with residual guidance");
+      methods.add(guidedTeacher(pipeline.teacherDir(), heldOut, bench.resolve("teacher-guided")));
+    }
+
+    log.accept("seed " + seed + ": student distilled with λ_train = 0 from the same pairs");
+    Path control = dir.resolve("student-lambda0");
+    if (!Files.isRegularFile(control.resolve(TrainedModel.CARD))) {
+      DistillSettings d = settings.base().distill();
+      Distillation.run(
+          pipeline.teacherDir(),
+          new DistillSettings(
+              d.bankSize(),
+              d.teacherSteps(),
+              d.refreshEvery(),
+              d.refreshFraction(),
+              0,
+              d.generationBatch()),
+          settings.planFor(seed).student().withCheckpointDirectory(control.resolve("checkpoint")),
+          control,
+          (step, total, loss, rate, eta, skipped) -> {});
+    }
+    methods.add(student(control, heldOut, bench.resolve("student-lambda0"), "piddm-lambda0"));
+    methods.add(student(pipeline.studentDir(), heldOut, bench.resolve("student"), "piddm-1"));
+
+    log.accept("seed " + seed + ": PIDDM-ref and reconstructions through ONNX Runtime");
+    try (StudentModel onnx =
+        StudentModel.open(pipeline.exportDir(), OnnxSessions.Provider.CPU, 1)) {
+      onnx.warmUp();
+      for (int k : settings.refinementSteps()) {
+        methods.add(refined(onnx, k, heldOut, bench.resolve("piddm-ref")));
+      }
+      for (ReconstructionEvaluation.TaskReport t :
+          ReconstructionEvaluation.evaluate(onnx, heldOut, settings.reconstruction())) {
+        tasks.add(TaskRow.of(t, settings.reconstruction().every()));
+      }
+    } catch (ai.onnxruntime.OrtException e) {
+      throw new IOException("ONNX Runtime: " + e.getMessage(), e);
+    }
+
+    SeedResult result = new SeedResult(seed, methods, tasks, costs(pipeline));
+    AtomicFiles.write(
+        dir, SEED_RESULT, out -> out.write(GSON.toJson(result).getBytes(StandardCharsets.UTF_8)));
+    return result;
+  }
+
+  private ModelEvaluation.Settings evaluation(int tasks) {
+    return new ModelEvaluation.Settings(
+        settings.samples(),
+        settings.sampleSeed(),
+        settings.base().teacher().samplerSteps(),
+        EVALUATION_BATCH,
+        tasks,
+        settings.guidance());
+  }
+
+  private MethodRow student(Path modelDir, Path heldOut, Path out, String method)
+      throws IOException {
+    ModelEvaluation.Result r =
+        ModelEvaluation.evaluate(modelDir, heldOut, evaluation(0), out, n -> {});
+    return MethodRow.of(r.samples().get(1), method, "DJL");
+  }
+
+  /**
+   * The teacher sampled with the guidance of the downstream tasks but nothing observed: only the
+   * residual term steers it (DiffusionPDE-style), from the same noise stream as the Heun samples.
+   */
+  private MethodRow guidedTeacher(Path teacherDir, Path heldOut, Path out) throws IOException {
+    TrainedModel model = TrainedModel.read(teacherDir);
+    Pde pde = model.pdeKind();
+    int size = model.resolution();
+    int channels = pde.channels().size();
+    int length = channels * size * size;
+    int n = settings.guidedSamples();
+    Grid grid = new Grid(size);
+    GuidedSampler guided =
+        new GuidedSampler(
+            new Edm(model.net()),
+            model.normalization(),
+            ResidualSpecs.training(pde),
+            grid,
+            settings.guidance());
+    float[] generated = new float[n * length];
+    long start = System.nanoTime();
+    try (NDManager manager = NDManager.newBaseManager();
+        DjlParameters weights = model.loadWeights(teacherDir, manager)) {
+      for (int from = 0; from < n; from += EVALUATION_BATCH) {
+        int batch = Math.min(EVALUATION_BATCH, n - from);
+        try (NDManager scope = manager.newSubManager()) {
+          Shape shape = new Shape(batch, channels, size, size);
+          NDArray eps =
+              scope.create(
+                  ModelEvaluation.noise(settings.sampleSeed(), from, batch, length), shape);
+          NDArray nothing = scope.zeros(shape);
+          NDArray sample = guided.sample(weights::get, eps, nothing, nothing);
+          System.arraycopy(
+              model.normalization().toPhysical(sample).toFloatArray(),
+              0,
+              generated,
+              from * length,
+              batch * length);
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9 / n;
+    return MethodRow.of(
+        judged(
+            "teacher-guided",
+            pde,
+            grid,
+            generated,
+            n,
+            heldOut,
+            guided.networkEvaluations(),
+            seconds,
+            out),
+        "teacher-guided",
+        "DJL");
+  }
+
+  /** PIDDM-ref: k Adam steps on ε against the residual, as the sampler's Generate runs them. */
+  private MethodRow refined(StudentModel onnx, int k, Path heldOut, Path out)
+      throws IOException, ai.onnxruntime.OrtException {
+    int n = settings.samples();
+    QualitySettings.Refinement r = settings.refinement();
+    long start = System.nanoTime();
+    float[] eps = onnx.noise(settings.sampleSeed(), n);
+    float[] zeros = new float[onnx.dim()];
+    Reconstruction.optimise(
+        onnx,
+        eps,
+        zeros,
+        zeros,
+        n,
+        new Reconstruction.Settings(
+            k, r.learningRate(), 0, r.lambdaInfer(), r.typicalityWeight(), 0),
+        null,
+        () -> false);
+    float[] fields = onnx.decode(eps, n);
+    double seconds = (System.nanoTime() - start) / 1e9 / n;
+    Pde pde = settings.base().pde();
+    String method = "piddm-ref-" + k;
+    return MethodRow.of(
+        judged(method, pde, new Grid(onnx.gridSize()), fields, n, heldOut, 1 + 2 * k, seconds, out),
+        method,
+        "ONNX Runtime");
+  }
+
+  private SampleEvaluation.Report judged(
+      String method,
+      Pde pde,
+      Grid grid,
+      float[] generated,
+      int n,
+      Path heldOut,
+      int evaluations,
+      double seconds,
+      Path out)
+      throws IOException {
+    int channels = pde.channels().size();
+    DatasetSidecar sidecar = DatasetSidecar.read(heldOut);
+    float[] referenceData =
+        NpyFile.read(heldOut.resolve(DatasetGenerator.FIELDS), Integer.MAX_VALUE).asFloatArray();
+    List<List<Field>> reference =
+        SampleEvaluation.fields(referenceData, sidecar.count(), channels, grid.size());
+    List<List<Field>> samples = SampleEvaluation.fields(generated, n, channels, grid.size());
+    SampleEvaluation.Report report =
+        SampleEvaluation.evaluate(
+            method, pde, grid, samples, reference, settings.sampleSeed(), evaluations, seconds);
+    SampleEvaluation.write(report, pde, samples, out);
+    return report;
+  }
+
+  /** One-time costs of the run, from the model cards. */
+  private static Map<String, Double> costs(RunPipeline pipeline) throws IOException {
+    Map<String, Object> teacher = TrainedModel.read(pipeline.teacherDir()).training();
+    Map<String, Object> student = TrainedModel.read(pipeline.studentDir()).training();
+    Map<String, Double> costs = new LinkedHashMap<>();
+    costs.put("teacher_training_seconds", number(teacher.get("seconds")));
+    costs.put("teacher_steps", number(teacher.get("steps")));
+    costs.put("pair_generation_seconds", number(student.get("pairGenerationSeconds")));
+    costs.put("pairs_generated", number(student.get("pairsGenerated")));
+    costs.put("distillation_seconds", number(student.get("trainingSeconds")));
+    return costs;
+  }
+
+  private static double number(Object value) {
+    return value instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  /** The solver's cost per field on one thread: the ground truth's "wall-clock per sample". */
+  private double solverSecondsPerField() throws IOException, InterruptedException {
+    int n = settings.solverTimingFields();
+    Path scratch = Files.createTempDirectory(workDir, "solver-timing");
+    try {
+      DatasetSpec spec =
+          new DatasetSpec(settings.base().pde(), settings.base().resolution(), n, 424242);
+      long start = System.nanoTime();
+      new DatasetGenerator(spec, 1).generate(scratch.resolve("fields"), done -> {});
+      return (System.nanoTime() - start) / 1e9 / n;
+    } finally {
+      try (var files = Files.walk(scratch)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  private Map<String, Object> described() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("profile", settings.base().profile());
+    d.put("plan", settings.planFor(settings.seeds().get(0)));
+    d.put("held_out_seed", settings.heldOutSeed());
+    d.put("held_out_count", settings.heldOutCount());
+    d.put("samples", settings.samples());
+    d.put("sample_seed", settings.sampleSeed());
+    d.put("guided_samples", settings.guidedSamples());
+    d.put("guidance", settings.guidance());
+    d.put("guided_tasks", settings.guidedTasks());
+    d.put("refinement_steps", settings.refinementSteps());
+    d.put("refinement", settings.refinement());
+    d.put("reconstruction", settings.reconstruction());
+    return d;
+  }
+}

@@ -1,0 +1,99 @@
+package io.piddm.results;
+
+import io.piddm.diffusion.eval.ModelEvaluation;
+import io.piddm.diffusion.eval.SampleEvaluation;
+import io.piddm.inference.eval.ReconstructionEvaluation;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything one quality benchmark measured, as committed next to docs/RESULTS.md: the settings,
+ * the seeds, the code version and the machine, and one entry per method, task and training seed.
+ * The tables are computed from this and nothing else.
+ */
+public record QualityReport(
+    String pde,
+    int resolution,
+    String codeVersion,
+    Machine machine,
+    String finishedAt,
+    double wallSeconds,
+    Map<String, Object> settings,
+    List<Long> seeds,
+    double solverSecondsPerField,
+    List<SeedResult> perSeed) {
+
+  /** One training seed: its methods, its downstream tasks and what training cost. */
+  public record SeedResult(
+      long seed, List<MethodRow> methods, List<TaskRow> tasks, Map<String, Double> costs) {}
+
+  /** One method's unconditional samples against the held-out set. */
+  public record MethodRow(
+      String method,
+      String engine,
+      int samples,
+      int networkEvaluations,
+      double secondsPerSample,
+      Map<String, Double> pdeErrorRelative,
+      Map<String, Double> mmse,
+      Map<String, Double> smse) {
+
+    static MethodRow of(SampleEvaluation.Report report, String method, String engine) {
+      return new MethodRow(
+          method,
+          engine,
+          report.samples(),
+          report.networkEvaluations(),
+          report.secondsPerSample(),
+          report.pdeErrorRelative(),
+          report.mmse(),
+          report.smse());
+    }
+  }
+
+  /** One downstream task over held-out fields. */
+  public record TaskRow(
+      String method,
+      String task,
+      String observed,
+      String estimated,
+      int count,
+      int networkEvaluations,
+      double secondsPerTask,
+      double relativeL2,
+      Double errorRate,
+      int every,
+      double[] relativeL2ByStep) {
+
+    static TaskRow of(ModelEvaluation.TaskReport t) {
+      return new TaskRow(
+          t.method(),
+          t.task(),
+          t.observed(),
+          t.estimated(),
+          t.count(),
+          t.networkEvaluations(),
+          t.secondsPerTask(),
+          t.relativeL2Mean(),
+          t.errorRateMean(),
+          0,
+          new double[0]);
+    }
+
+    static TaskRow of(ReconstructionEvaluation.TaskReport t, int every) {
+      return new TaskRow(
+          "piddm-reconstruction",
+          t.task(),
+          t.observed(),
+          t.estimated(),
+          t.count(),
+          // every Adam step runs the student forward and back through reconstruct.onnx
+          2 * t.steps(),
+          t.secondsPerTask(),
+          t.relativeL2Mean(),
+          t.errorRateMean(),
+          every,
+          t.relativeL2ByStep());
+    }
+  }
+}

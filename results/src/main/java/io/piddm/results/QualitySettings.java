@@ -1,0 +1,92 @@
+package io.piddm.results;
+
+import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.inference.eval.ReconstructionEvaluation;
+import io.piddm.physics.pde.Pde;
+import io.piddm.pipeline.Profiles;
+import io.piddm.pipeline.RunPlan;
+import java.util.List;
+
+/**
+ * What the quality benchmark runs. Every training seed gets a whole run of {@code base} (the
+ * profile's plan, with the dataset, teacher and student seeds replaced by the training seed); all
+ * of them are judged against the same held-out set ({@code heldOutSeed}, never a training seed).
+ *
+ * @param samples unconditional samples per method and training seed
+ * @param guidedSamples unconditional samples of the teacher with residual guidance (expensive)
+ * @param guidance the guided teacher: unconditional (residual only) and the downstream tasks
+ * @param guidedTasks held-out fields per guided downstream task
+ * @param refinementSteps PIDDM-ref step counts k, each a row (1 + 2k network evaluations)
+ * @param refinement Adam on ε for PIDDM-ref: learning rate, residual weight λ_infer, typicality
+ * @param reconstruction PIDDM reconstruction tasks (forward, inverse, sparse points)
+ */
+public record QualitySettings(
+    RunPlan base,
+    List<Long> seeds,
+    long heldOutSeed,
+    int heldOutCount,
+    int samples,
+    long sampleSeed,
+    int guidedSamples,
+    GuidedSampler.Settings guidance,
+    int guidedTasks,
+    List<Integer> refinementSteps,
+    Refinement refinement,
+    ReconstructionEvaluation.Settings reconstruction,
+    int solverTimingFields) {
+
+  /** PIDDM-ref's optimiser, the sampler's defaults unless set. */
+  public record Refinement(double learningRate, double lambdaInfer, double typicalityWeight) {}
+
+  public QualitySettings {
+    seeds = List.copyOf(seeds);
+    refinementSteps = List.copyOf(refinementSteps);
+    if (seeds.isEmpty() || seeds.contains(heldOutSeed)) {
+      throw new IllegalArgumentException(
+          "quality bench: at least one training seed, none equal to the held-out seed "
+              + heldOutSeed);
+    }
+    if (samples < 2 || heldOutCount < 2 || guidedSamples < 0 || guidedTasks < 0) {
+      throw new IllegalArgumentException(
+          "quality bench: at least 2 samples and 2 held-out fields, no negative counts");
+    }
+  }
+
+  /**
+   * The CPU-sized benchmark: the {@code quick} profile's runs at 32², three seeds, 32 samples per
+   * method against 64 held-out fields.
+   */
+  public static QualitySettings quick(Pde pde, List<Long> seeds) {
+    return new QualitySettings(
+        Profiles.defaults("quick", pde, 32),
+        seeds,
+        1000,
+        64,
+        32,
+        7,
+        8,
+        new GuidedSampler.Settings(100, 50, 1e-4),
+        8,
+        List.of(2, 8, 32),
+        new Refinement(0.05, 1, 1),
+        new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-4, 0.03, 20, 3),
+        8);
+  }
+
+  /** The plan of one training seed: data, teacher and student seeded by it, nothing published. */
+  RunPlan planFor(long seed) {
+    RunPlan.Dataset d = base.dataset();
+    RunPlan.Teacher t = base.teacher();
+    return new RunPlan(
+        base.pde(),
+        base.resolution(),
+        base.profile(),
+        new RunPlan.Dataset(d.count(), seed, heldOutCount, heldOutSeed, d.importPath()),
+        new RunPlan.Teacher(t.preset(), t.training().withSeed(seed), t.samplerSteps()),
+        base.distill(),
+        base.student().withSeed(seed),
+        new RunPlan.Evaluation(samples, List.of(sampleSeed)),
+        new RunPlan.Publish("", "", true, java.util.Map.of()),
+        base.threads());
+  }
+}

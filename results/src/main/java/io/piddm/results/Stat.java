@@ -1,0 +1,40 @@
+package io.piddm.results;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Mean and sample standard deviation over seeds, written as "mean ± std". */
+public record Stat(double mean, double std, int n) {
+
+  public static Stat of(List<Double> values) {
+    List<Double> finite = values.stream().filter(Double::isFinite).toList();
+    int n = finite.size();
+    if (n == 0) {
+      return new Stat(Double.NaN, Double.NaN, 0);
+    }
+    double mean = finite.stream().mapToDouble(Double::doubleValue).sum() / n;
+    double squares = finite.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+    return new Stat(mean, n > 1 ? Math.sqrt(squares / (n - 1)) : 0, n);
+  }
+
+  /** Three significant digits, the spread with the mean's precision. */
+  public String format() {
+    if (n == 0) {
+      return "–";
+    }
+    String m = significant(mean);
+    return n > 1 ? m + " ± " + significant(std) : m;
+  }
+
+  static String significant(double v) {
+    if (v == 0) {
+      return "0";
+    }
+    double magnitude = Math.abs(v);
+    if (magnitude >= 1e4 || magnitude < 1e-3) {
+      return String.format(Locale.ROOT, "%.2e", v);
+    }
+    int decimals = Math.max(0, 2 - (int) Math.floor(Math.log10(magnitude)));
+    return String.format(Locale.ROOT, "%." + decimals + "f", v);
+  }
+}

@@ -1,0 +1,127 @@
+package io.piddm.results;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.piddm.diffusion.distill.DistillSettings;
+import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.inference.eval.ReconstructionEvaluation;
+import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.pipeline.RunListener;
+import io.piddm.pipeline.RunPlan;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole benchmark at 16² with a tiny net, two seeds and a few real DJL steps per phase. */
+class QualityBenchTest {
+
+  @TempDir Path dir;
+
+  static QualitySettings tiny() {
+    RunPlan base =
+        new RunPlan(
+            Pde.DARCY,
+            16,
+            "test",
+            new RunPlan.Dataset(12, 1, 4, 2),
+            new RunPlan.Teacher("tiny", new TrainSettings(4, 6, 1e-3, 2, 1.0, 0.9, 1, 3, null), 2),
+            new DistillSettings(4, 2, 0, 0.0, 0.1, 4),
+            new TrainSettings(4, 4, 1e-3, 1, 1.0, 0.9, 1, 2, null),
+            new RunPlan.Evaluation(2, List.of(3L)),
+            new RunPlan.Publish("", "", true, Map.of()),
+            1);
+    return new QualitySettings(
+        base,
+        List.of(1L, 2L),
+        1000,
+        4,
+        3,
+        7,
+        2,
+        new GuidedSampler.Settings(2, 50, 1e-4),
+        1,
+        List.of(1, 3),
+        new QualitySettings.Refinement(0.05, 1, 1),
+        new ReconstructionEvaluation.Settings(1, 4, 0.05, 1, 1e-4, 0.25, 2, 3),
+        1);
+  }
+
+  @Test
+  void everyMethodAndTaskPerSeedThenTheDocumentFromTheJson() throws Exception {
+    List<String> log = new ArrayList<>();
+    QualitySettings settings = tiny();
+    QualityReport report =
+        new QualityBench(settings, dir.resolve("work"), RunListener.NONE, log::add).run();
+
+    assertThat(report.seeds()).containsExactly(1L, 2L);
+    assertThat(report.solverSecondsPerField()).isPositive();
+    for (QualityReport.SeedResult seed : report.perSeed()) {
+      assertThat(seed.methods())
+          .extracting(QualityReport.MethodRow::method)
+          .containsExactly(
+              "ground-truth",
+              "teacher-heun2",
+              "teacher-guided",
+              "piddm-lambda0",
+              "piddm-1",
+              "piddm-ref-1",
+              "piddm-ref-3");
+      assertThat(seed.methods())
+          .allSatisfy(
+              m ->
+                  assertThat(m.pdeErrorRelative())
+                      .containsKeys(
+                          ResidualSpecs.consistent(Pde.DARCY).id(),
+                          ResidualSpecs.publishedCompatible(Pde.DARCY).id()));
+      assertThat(seed.methods().get(0).mmse().get("a")).isZero();
+      assertThat(seed.tasks())
+          .extracting(t -> t.method() + "/" + t.task() + "/" + t.estimated())
+          .containsExactly(
+              "teacher-guided/forward/u",
+              "teacher-guided/inverse/a",
+              "piddm-reconstruction/forward+bc/u",
+              "piddm-reconstruction/inverse/a",
+              "piddm-reconstruction/sparse/a",
+              "piddm-reconstruction/sparse/u");
+      assertThat(seed.costs().get("teacher_training_seconds")).isPositive();
+    }
+    // different seeds train different models
+    assertThat(report.perSeed().get(0).methods().get(4).pdeErrorRelative())
+        .isNotEqualTo(report.perSeed().get(1).methods().get(4).pdeErrorRelative());
+
+    Path docs = dir.resolve("docs");
+    Path md = ResultsDocument.write(report, dir.resolve("work"), docs);
+    String text = Files.readString(md, StandardCharsets.UTF_8);
+    assertThat(text)
+        .contains("## Darcy 16² — 2 training seeds [1, 2]")
+        .contains("| PIDDM-1 | DJL | 1 |")
+        .contains("| PIDDM-ref (k = 3) | ONNX Runtime | 7 |")
+        .contains("| piddm-reconstruction | sparse |")
+        .contains(" ± ")
+        .contains("results/figures/darcy16-pde-error-vs-nfe.png");
+    Path figures = docs.resolve("results").resolve("figures");
+    for (String png :
+        List.of(
+            "darcy16-pde-error-vs-nfe.png",
+            "darcy16-reconstruction-error.png",
+            "darcy16-piddm-1.png",
+            "darcy16-ground-truth.png")) {
+      assertThat(figures.resolve(png)).isNotEmptyFile();
+    }
+
+    // a second run finds every seed measured and rewrites the same document from the JSON alone
+    log.clear();
+    new QualityBench(settings, dir.resolve("work"), RunListener.NONE, log::add).run();
+    assertThat(log).containsExactly("seed 1: already measured", "seed 2: already measured");
+    Files.delete(md);
+    ResultsDocument.render(docs);
+    assertThat(Files.readString(md, StandardCharsets.UTF_8)).isEqualTo(text);
+  }
+}
