@@ -126,6 +126,16 @@ public final class QualityBench {
     methods.add(MethodRow.of(teacher.samples().get(1), teacher.samples().get(1).method(), "DJL"));
     teacher.tasks().forEach(t -> tasks.add(TaskRow.of(t)));
 
+    log.accept("seed " + seed + ": data-space baseline (no model) on the same tasks");
+    ModelEvaluation.dataSpaceTasks(
+            heldOut,
+            TrainedModel.read(pipeline.teacherDir()).normalization(),
+            settings.guidance(),
+            settings.dataSpace(),
+            settings.guidedTasks(),
+            bench.resolve("data-space"))
+        .forEach(t -> tasks.add(TaskRow.of(t)));
+
     if (settings.guidedSamples() >= 2) {
       log.accept("seed " + seed + ": teacher with residual guidance");
       methods.add(guidedTeacher(pipeline.teacherDir(), heldOut, bench.resolve("teacher-guided")));
@@ -344,6 +354,7 @@ public final class QualityBench {
     d.put("guided_samples", settings.guidedSamples());
     d.put("guidance", settings.guidance());
     d.put("guided_tasks", settings.guidedTasks());
+    d.put("data_space", settings.dataSpace());
     d.put("refinement_steps", settings.refinementSteps());
     d.put("refinement", settings.refinement());
     d.put("reconstruction", settings.reconstruction());

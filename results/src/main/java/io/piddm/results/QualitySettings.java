@@ -1,6 +1,7 @@
 package io.piddm.results;
 
 import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.diffusion.eval.DataSpaceOptimisation;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.pde.Pde;
 import io.piddm.pipeline.Profiles;
@@ -15,7 +16,9 @@ import java.util.List;
  * @param samples unconditional samples per method and training seed
  * @param guidedSamples unconditional samples of the teacher with residual guidance (expensive)
  * @param guidance the guided teacher: unconditional (residual only) and the downstream tasks
- * @param guidedTasks held-out fields per guided downstream task
+ * @param guidedTasks held-out fields per downstream task of the guided teacher and of the
+ *     data-space baseline
+ * @param dataSpace the no-model baseline: Adam on the field values against the guidance objective
  * @param refinementSteps PIDDM-ref step counts k, each a row (1 + 2k network evaluations)
  * @param refinement Adam on ε for PIDDM-ref: learning rate, residual weight λ_infer, typicality
  * @param reconstruction PIDDM reconstruction tasks (forward, inverse, sparse points)
@@ -30,6 +33,7 @@ public record QualitySettings(
     int guidedSamples,
     GuidedSampler.Settings guidance,
     int guidedTasks,
+    DataSpaceOptimisation.Settings dataSpace,
     List<Integer> refinementSteps,
     Refinement refinement,
     ReconstructionEvaluation.Settings reconstruction,
@@ -67,6 +71,7 @@ public record QualitySettings(
         8,
         new GuidedSampler.Settings(100, 50, 1e-4),
         8,
+        new DataSpaceOptimisation.Settings(1000, 0.05),
         List.of(2, 8, 32),
         new Refinement(0.05, 1, 1),
         new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-4, 0.03, 20, 3),

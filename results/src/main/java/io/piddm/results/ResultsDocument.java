@@ -195,8 +195,8 @@ public final class ResultsDocument {
               errorRate.n() == 0 ? "–" : errorRate.format()));
     }
     md.append(
-        "\nDirect data-space optimisation without a model is not measured yet (see the open"
-            + " issue).\n\n");
+        "\nNFE / task: network evaluations per task (PIDDM reconstruction: one forward and one"
+            + " backward pass through the student per Adam step; data-space: no network).\n\n");
 
     md.append("### One-time costs per training seed\n\n| cost | value |\n|---|---|\n");
     for (String cost :

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.diffusion.eval.DataSpaceOptimisation;
 import io.piddm.diffusion.train.TrainSettings;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.pde.Pde;
@@ -47,6 +48,7 @@ class QualityBenchTest {
         2,
         new GuidedSampler.Settings(2, 50, 1e-4),
         1,
+        new DataSpaceOptimisation.Settings(3, 0.05),
         List.of(1, 3),
         new QualitySettings.Refinement(0.05, 1, 1),
         new ReconstructionEvaluation.Settings(1, 4, 0.05, 1, 1e-4, 0.25, 2, 3),
@@ -86,6 +88,8 @@ class QualityBenchTest {
           .containsExactly(
               "teacher-guided/forward/u",
               "teacher-guided/inverse/a",
+              "data-space/forward/u",
+              "data-space/inverse/a",
               "piddm-reconstruction/forward+bc/u",
               "piddm-reconstruction/inverse/a",
               "piddm-reconstruction/sparse/a",

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.piddm.diffusion.djl.DjlOps;
-import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.residual.ResidualSpec;
 import java.util.function.Function;
@@ -48,10 +46,8 @@ public final class GuidedSampler {
   }
 
   private final Edm edm;
-  private final Normalization normalization;
-  private final ResidualSpec spec;
-  private final Grid grid;
   private final Settings settings;
+  private final GuidanceLoss loss;
   private long skippedGuidance;
 
   /** Largest guidance step as a fraction of the current σ (rms per pixel). */
@@ -60,10 +56,9 @@ public final class GuidedSampler {
   public GuidedSampler(
       Edm edm, Normalization normalization, ResidualSpec spec, Grid grid, Settings settings) {
     this.edm = edm;
-    this.normalization = normalization;
-    this.spec = spec;
-    this.grid = grid;
     this.settings = settings;
+    this.loss =
+        new GuidanceLoss(spec, grid, normalization, settings.zetaObservation(), settings.zetaPde());
   }
 
   /** Guidance steps skipped because their gradient was not finite, since construction. */
@@ -132,27 +127,6 @@ public final class GuidedSampler {
    * gradient with respect to x_t steers each step.
    */
   public NDArray guidanceLoss(NDArray denoised, NDArray observed, NDArray mask) {
-    long n = denoised.getShape().get(0);
-    // One norm per sample, summed: samples of a batch must not steer each other.
-    NDArray observation =
-        denoised
-            .sub(observed)
-            .mul(mask)
-            .square()
-            .reshape(n, -1)
-            .sum(new int[] {1})
-            .add(1e-12f)
-            .sqrt()
-            .sum();
-    NDArray loss = DjlOps.times(observation, settings.zetaObservation());
-    if (settings.zetaPde() > 0) {
-      NDArray residual = DjlResidual.residual(spec, grid, normalization.toPhysical(denoised));
-      // The norm, not its square (as DiffusionPDE): the squared residual's curvature grows like
-      // 1/h⁴ and made fixed-size gradient steps diverge near σ_min.
-      NDArray perSample =
-          residual.square().reshape(n, -1).sum(new int[] {1}).add(1e-12f).sqrt().sum();
-      loss = loss.add(DjlOps.times(perSample, settings.zetaPde()));
-    }
-    return loss;
+    return loss.of(denoised, observed, mask);
   }
 }

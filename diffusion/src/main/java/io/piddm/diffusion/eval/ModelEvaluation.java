@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.edm.GuidanceLoss;
 import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.edm.Normalization;
@@ -164,22 +165,30 @@ public final class ModelEvaluation {
             new GuidedSampler(
                 edm, normalization, ResidualSpecs.training(pde), grid, settings.guided());
         int count = Math.min(settings.tasks(), reference.size());
-        // Forward: first channel observed, last estimated; inverse: the other way round.
-        int[][] directions = {{0, channels - 1}, {channels - 1, 0}};
-        String[] names = {"forward", "inverse"};
-        for (int d = 0; d < directions.length; d++) {
+        Estimator withGuidance =
+            (scope, k, observed, mask) ->
+                guided.sample(
+                    weights::get,
+                    // task noise from another stream than the unconditional samples'
+                    scope.create(
+                        noise(settings.seed() + 1_000_003L, k, 1, length),
+                        shape(1, channels, size)),
+                    observed,
+                    mask);
+        for (Direction d : Direction.of(pde)) {
           tasks.add(
-              guidedTask(
-                  names[d],
-                  directions[d][0],
-                  directions[d][1],
-                  guided,
-                  weights,
+              task(
+                  "teacher-guided",
+                  guided.networkEvaluations(),
+                  d,
+                  withGuidance,
+                  pde,
+                  size,
+                  normalization,
                   manager,
-                  model,
                   referenceData,
                   count,
-                  settings,
+                  settings.seed(),
                   outputDir));
         }
       }
@@ -209,29 +218,94 @@ public final class ModelEvaluation {
     return result;
   }
 
+  /** A downstream task: one channel observed in full, another estimated. */
+  record Direction(String task, int observed, int estimated) {
+    /** Forward: first channel observed, last estimated; inverse: the other way round. */
+    static List<Direction> of(Pde pde) {
+      int last = pde.channels().size() - 1;
+      return List.of(new Direction("forward", 0, last), new Direction("inverse", last, 0));
+    }
+  }
+
+  /** How a method estimates the fields of task field {@code k} from normalised observations. */
+  @FunctionalInterface
+  interface Estimator {
+    NDArray estimate(NDManager scope, int k, NDArray observed, NDArray mask);
+  }
+
   /**
-   * Observes channel {@code observed} of each of the first {@code count} reference fields in full,
-   * samples with guidance, and scores channel {@code estimated} against the solver's.
+   * The no-model baseline of the downstream tasks on the first {@code count} reference fields:
+   * {@link DataSpaceOptimisation} of the guided teacher's objective (weights from {@code weights}).
    */
-  private static TaskReport guidedTask(
-      String task,
-      int observed,
-      int estimated,
-      GuidedSampler guided,
-      DjlParameters weights,
-      NDManager manager,
-      TrainedModel model,
-      float[] referenceData,
+  public static List<TaskReport> dataSpaceTasks(
+      Path referenceDir,
+      Normalization normalization,
+      GuidedSampler.Settings weights,
+      DataSpaceOptimisation.Settings settings,
       int count,
-      Settings settings,
       Path outputDir)
       throws IOException {
-    Pde pde = model.pdeKind();
-    int size = model.resolution();
+    DatasetSidecar sidecar = DatasetSidecar.read(referenceDir);
+    Pde pde = Pde.parse(sidecar.pde());
+    float[] referenceData =
+        NpyFile.read(referenceDir.resolve("fields.npy"), Integer.MAX_VALUE).asFloatArray();
+    GuidanceLoss loss =
+        new GuidanceLoss(
+            ResidualSpecs.training(pde),
+            new Grid(sidecar.resolution()),
+            normalization,
+            weights.zetaObservation(),
+            weights.zetaPde());
+    Estimator direct =
+        (scope, k, observed, mask) ->
+            DataSpaceOptimisation.optimise(loss, observed, mask, settings);
+    List<TaskReport> reports = new ArrayList<>();
+    Files.createDirectories(outputDir);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      for (Direction d : Direction.of(pde)) {
+        reports.add(
+            task(
+                "data-space",
+                0,
+                d,
+                direct,
+                pde,
+                sidecar.resolution(),
+                normalization,
+                manager,
+                referenceData,
+                Math.min(count, sidecar.count()),
+                0,
+                outputDir));
+      }
+    }
+    return reports;
+  }
+
+  /**
+   * Observes channel {@code d.observed()} of each of the first {@code count} reference fields in
+   * full, estimates with {@code estimator}, and scores channel {@code d.estimated()} against the
+   * solver's.
+   */
+  private static TaskReport task(
+      String method,
+      int networkEvaluations,
+      Direction d,
+      Estimator estimator,
+      Pde pde,
+      int size,
+      Normalization normalization,
+      NDManager manager,
+      float[] referenceData,
+      int count,
+      long seed,
+      Path outputDir)
+      throws IOException {
+    int observed = d.observed();
+    int estimated = d.estimated();
     int channels = pde.channels().size();
     int plane = size * size;
     int length = channels * plane;
-    Normalization normalization = model.normalization();
     double[] relative = new double[count];
     double[] errorRate = new double[count];
     boolean darcyInverse = pde == Pde.DARCY && estimated == 0;
@@ -244,14 +318,10 @@ public final class ModelEvaluation {
       float[] mask = new float[length];
       Arrays.fill(mask, observed * plane, (observed + 1) * plane, 1f);
       try (NDManager scope = manager.newSubManager()) {
-        // Task noise from another stream than the unconditional samples'.
-        NDArray eps =
-            scope.create(
-                noise(settings.seed() + 1_000_003L, k, 1, length), shape(1, channels, size));
         NDArray sample =
-            guided.sample(
-                weights::get,
-                eps,
+            estimator.estimate(
+                scope,
+                k,
                 scope.create(normalisedTruth, shape(1, channels, size)),
                 scope.create(mask, shape(1, channels, size)));
         List<Field> generatedChannels =
@@ -270,23 +340,22 @@ public final class ModelEvaluation {
               new FieldRenderer.Panel(
                   trueChannels.get(observed), "observed " + pde.channels().get(observed)));
           panels.add(new FieldRenderer.Panel(target, "true " + name));
-          panels.add(new FieldRenderer.Panel(estimate, "guided " + name));
+          panels.add(new FieldRenderer.Panel(estimate, method + " " + name));
           panels.add(new FieldRenderer.Panel(difference(estimate, target), "error " + name));
         }
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9 / count;
-    String method = "teacher-guided";
     FieldRenderer.writePng(
-        FieldRenderer.sheet(panels, 4), outputDir.resolve(method + "-" + task + ".png"));
+        FieldRenderer.sheet(panels, 4), outputDir.resolve(method + "-" + d.task() + ".png"));
     return new TaskReport(
         method,
-        task,
+        d.task(),
         pde.channels().get(observed),
         pde.channels().get(estimated),
         count,
-        settings.seed(),
-        guided.networkEvaluations(),
+        seed,
+        networkEvaluations,
         seconds,
         mean(relative),
         std(relative),

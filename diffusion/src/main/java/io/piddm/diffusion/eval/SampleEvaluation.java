@@ -7,6 +7,7 @@ import io.piddm.physics.metrics.PdeError;
 import io.piddm.physics.metrics.SampleMetrics;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.render.FieldRenderer;
+import io.piddm.physics.residual.ArrayEvaluator;
 import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;
@@ -121,7 +122,9 @@ public final class SampleEvaluation {
         smse);
   }
 
-  /** Writes {@code report.json} and {@code samples.png} (up to 4 samples, every channel). */
+  /**
+   * Writes {@code <method>.json} and {@code <method>.png} (up to 4 samples: channels, residual).
+   */
   public static void write(Report report, Pde pde, List<List<Field>> generated, Path directory)
       throws IOException {
     Files.createDirectories(directory);
@@ -131,15 +134,22 @@ public final class SampleEvaluation {
         new GsonBuilder().setPrettyPrinting().create().toJson(report),
         StandardCharsets.UTF_8);
     List<FieldRenderer.Panel> panels = new ArrayList<>();
+    // each sample's channels and its residual map under the consistent spec, where R ≠ 0 shows
+    ResidualSpec consistent = ResidualSpecs.consistent(pde);
+    Grid grid = new Grid(report.resolution());
     for (int n = 0; n < Math.min(4, generated.size()); n++) {
       for (int c = 0; c < pde.channels().size(); c++) {
         panels.add(
             new FieldRenderer.Panel(
                 generated.get(n).get(c), report.method() + " #" + n + " " + pde.channels().get(c)));
       }
+      panels.add(
+          new FieldRenderer.Panel(
+              ArrayEvaluator.residual(consistent, grid, generated.get(n)),
+              report.method() + " #" + n + " residual"));
     }
     FieldRenderer.writePng(
-        FieldRenderer.sheet(panels, 2 * pde.channels().size()),
+        FieldRenderer.sheet(panels, 2 * (pde.channels().size() + 1)),
         directory.resolve(report.method() + ".png"));
   }
 }
