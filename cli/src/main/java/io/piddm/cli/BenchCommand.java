@@ -2,11 +2,15 @@ package io.piddm.cli;
 
 import io.piddm.physics.pde.Pde;
 import io.piddm.pipeline.Phase;
+import io.piddm.pipeline.Profiles;
+import io.piddm.pipeline.RunLayout;
 import io.piddm.pipeline.RunListener;
 import io.piddm.results.QualityBench;
 import io.piddm.results.QualityReport;
 import io.piddm.results.QualitySettings;
 import io.piddm.results.ResultsDocument;
+import io.piddm.results.SpeedBench;
+import io.piddm.results.SpeedReport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,7 +23,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Regenerate docs/RESULTS.md: the quality benchmark, or the report from its JSON.",
-    subcommands = {BenchCommand.Quality.class, BenchCommand.Report.class})
+    subcommands = {BenchCommand.Quality.class, BenchCommand.Speed.class, BenchCommand.Report.class})
 final class BenchCommand implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -106,6 +110,54 @@ final class BenchCommand implements Runnable {
 
     private static void log(long started, String line) {
       System.err.printf("[%6.0f s] %s%n", (System.nanoTime() - started) / 1e9, line);
+    }
+  }
+
+  @Command(
+      name = "speed",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Time one trained run in process, batch 1, one thread: the student on ONNX Runtime and",
+        "DJL, the teacher's Heun sampling per sample, one reconstruction step, data generation",
+        "against SciPy; writes DOCS/results/speed.json and rewrites DOCS/RESULTS.md."
+      },
+      footer = {"", "Example:", "  piddm bench speed --run ~/.piddm/bench/quality-darcy32/seed-1"})
+  static final class Speed implements Callable<Integer> {
+    @Option(
+        names = "--run",
+        description =
+            "A training run's folder (default: seed 1 of the quality benchmark,"
+                + " ~/.piddm/bench/quality-darcy32/seed-1).")
+    Path run;
+
+    @Option(
+        names = "--docs",
+        defaultValue = "docs",
+        description = "Where RESULTS.md and results/ are written (default ${DEFAULT-VALUE}).")
+    Path docs;
+
+    @Override
+    public Integer call() throws Exception {
+      RunLayout layout =
+          new RunLayout(
+              run != null
+                  ? run
+                  : Path.of(
+                      System.getProperty("user.home"),
+                      ".piddm",
+                      "bench",
+                      "quality-darcy32",
+                      "seed-1"));
+      SpeedReport report =
+          SpeedBench.run(
+              layout.teacherDir(),
+              layout.studentDir(),
+              layout.exportDir(),
+              Profiles.defaults("quick", Pde.DARCY, 32).teacher().samplerSteps(),
+              SpeedBench.Settings.standard(),
+              Piddm.home());
+      System.out.println("wrote " + ResultsDocument.write(report, docs));
+      return 0;
     }
   }
 

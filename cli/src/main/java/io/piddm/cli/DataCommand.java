@@ -2,6 +2,7 @@ package io.piddm.cli;
 
 import com.google.gson.GsonBuilder;
 import io.piddm.physics.bench.GenerationBench;
+import io.piddm.physics.bench.ScipyBaseline;
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
@@ -9,15 +10,13 @@ import io.piddm.physics.grid.Field;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.render.FieldRenderer;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -263,7 +262,8 @@ final class DataCommand implements Runnable {
         row.put("samples_per_second_per_core", result.samplesPerSecondPerCore());
         row.put("java_solve_ms_median", result.solveMillis());
         if (!noScipy && which == Pde.DARCY) {
-          Double scipy = scipySolveMillis(s);
+          OptionalDouble scipyMillis = ScipyBaseline.solveMillis(Piddm.home(), s, repeats);
+          Double scipy = scipyMillis.isPresent() ? scipyMillis.getAsDouble() : null;
           row.put("scipy_spsolve_ms_median", scipy);
           row.put("scipy_over_java_solve", scipy == null ? null : scipy / result.solveMillis());
         }
@@ -301,40 +301,6 @@ final class DataCommand implements Runnable {
 
     private static String format(Object value) {
       return value instanceof Double d ? String.format("%.2f", d) : "n/a";
-    }
-
-    /** SciPy's median spsolve time in ms, or null when python3/SciPy is not available. */
-    private Double scipySolveMillis(int resolution) throws InterruptedException {
-      Path script = Piddm.home().resolve("physics/src/bench/python/spsolve_darcy.py");
-      if (!Files.isRegularFile(script)) {
-        return null;
-      }
-      try {
-        ProcessBuilder builder =
-            new ProcessBuilder(
-                    "python3",
-                    script.toString(),
-                    "--resolution",
-                    Integer.toString(resolution),
-                    "--repeats",
-                    Integer.toString(repeats))
-                .redirectErrorStream(true);
-        for (String v : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
-          builder.environment().put(v, "1");
-        }
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) {
-          System.err.println("SciPy baseline failed: " + output.strip());
-          return null;
-        }
-        String last = output.strip().lines().reduce((a, b) -> b).orElse("{}");
-        Map<?, ?> parsed = new com.google.gson.Gson().fromJson(last, Map.class);
-        return ((Number) parsed.get("solve_ms_median")).doubleValue();
-      } catch (IOException e) {
-        System.err.println("SciPy baseline unavailable: " + e.getMessage());
-        return null;
-      }
     }
   }
 }

@@ -69,28 +69,33 @@ public final class RunPipeline {
     this.listener = listener;
   }
 
+  /** Where this run's phases keep their results. */
+  public RunLayout layout() {
+    return new RunLayout(dir);
+  }
+
   public Path trainingData() {
-    return dir.resolve("data").resolve("train");
+    return layout().trainingData();
   }
 
   public Path heldOutData() {
-    return dir.resolve("data").resolve("held-out");
+    return layout().heldOutData();
   }
 
   public Path teacherDir() {
-    return dir.resolve("teacher");
+    return layout().teacherDir();
   }
 
   public Path studentDir() {
-    return dir.resolve("student");
+    return layout().studentDir();
   }
 
   public Path evaluationDir() {
-    return dir.resolve("evaluation");
+    return layout().evaluationDir();
   }
 
   public Path exportDir() {
-    return dir.resolve("onnx");
+    return layout().exportDir();
   }
 
   public Outcome run() throws IOException, InterruptedException {

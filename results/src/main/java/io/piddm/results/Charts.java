@@ -47,6 +47,27 @@ final class Charts {
     write(curves, x, y, "PIDDM reconstruction: error over steps", png);
   }
 
+  /** Histogram of latencies in milliseconds. */
+  static void latencyHistogram(String name, double[] millis, Path png) throws IOException {
+    org.jfree.data.statistics.HistogramDataset data =
+        new org.jfree.data.statistics.HistogramDataset();
+    data.addSeries(name, millis, 40);
+    JFreeChart chart =
+        org.jfree.chart.ChartFactory.createHistogram(
+            "Latency: " + name,
+            "milliseconds",
+            "calls",
+            data,
+            org.jfree.chart.plot.PlotOrientation.VERTICAL,
+            false,
+            false,
+            false);
+    chart.setBackgroundPaint(Color.WHITE);
+    chart.getXYPlot().setBackgroundPaint(Color.WHITE);
+    Files.createDirectories(png.toAbsolutePath().getParent());
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);
+  }
+
   private static void write(
       List<Curve> curves,
       org.jfree.chart.axis.ValueAxis x,

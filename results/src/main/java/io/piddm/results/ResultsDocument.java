@@ -29,6 +29,7 @@ public final class ResultsDocument {
   public static final String FILE = "RESULTS.md";
   static final String RESULTS_DIR = "results";
   static final String FIGURES_DIR = "figures";
+  static final String SPEED_JSON = "speed.json";
 
   /** The methods whose sample sheets the document shows, in this order. */
   private static final List<String> SHEETS =
@@ -73,8 +74,8 @@ public final class ResultsDocument {
         reports.add(read(json));
       }
     }
-    if (reports.isEmpty()) {
-      throw new IOException("no quality-*.json report in " + results);
+    if (reports.isEmpty() && !Files.isRegularFile(results.resolve(SPEED_JSON))) {
+      throw new IOException("no quality-*.json or " + SPEED_JSON + " in " + results);
     }
     StringBuilder md = new StringBuilder();
     md.append("# Results\n\n")
@@ -86,9 +87,100 @@ public final class ResultsDocument {
     for (QualityReport report : reports) {
       md.append(section(report, results.resolve(FIGURES_DIR)));
     }
+    Path speed = results.resolve(SPEED_JSON);
+    if (Files.isRegularFile(speed)) {
+      md.append(
+          speedSection(
+              QualityBench.GSON.fromJson(
+                  Files.readString(speed, StandardCharsets.UTF_8), SpeedReport.class),
+              results.resolve(FIGURES_DIR)));
+    }
     Path out = docs.resolve(FILE);
     Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
     return out;
+  }
+
+  /** Writes {@code docs/results/speed.json} and rewrites RESULTS.md. */
+  public static Path write(SpeedReport report, Path docs) throws IOException {
+    Path results = docs.resolve(RESULTS_DIR);
+    Files.createDirectories(results);
+    Files.writeString(
+        results.resolve(SPEED_JSON), QualityBench.GSON.toJson(report), StandardCharsets.UTF_8);
+    return render(docs);
+  }
+
+  private static String speedSection(SpeedReport s, Path figures) throws IOException {
+    StringBuilder md = new StringBuilder("## Speed (in process)\n\n");
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%s. Machine: %s, %d cores, %s. Code %s, finished %s. Batch 1, %s; median (p50) and"
+                + " p99 over the timed calls of one run.%n%n",
+            s.models(),
+            s.machine().cpu(),
+            s.machine().cores(),
+            s.machine().accelerator(),
+            s.codeVersion(),
+            s.finishedAt(),
+            s.settings().get("threads")));
+    md.append("| what | p50 (ms) | p99 (ms) | calls |\n|---|---|---|---|\n");
+    Map<String, SpeedReport.Latency> rows = new LinkedHashMap<>();
+    rows.put("PIDDM-1 student, ONNX Runtime forward", s.onnxForward());
+    rows.put("PIDDM-1 student, DJL (PyTorch) forward", s.djlStudentForward());
+    rows.put("teacher, Heun sampling of one sample (DJL)", s.teacherHeunPerSample());
+    rows.put("one reconstruction step (reconstruct.onnx: loss, ∂loss/∂ε)", s.onnxReconstructStep());
+    rows.forEach(
+        (what, l) ->
+            md.append(
+                String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %d |%n",
+                    what,
+                    Stat.significant(l.p50()),
+                    Stat.significant(l.p99()),
+                    l.runs())));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nRatios of medians from this run: teacher per sample / student on ONNX Runtime **%.0f×**,"
+                + " / student on DJL %.0f×; DJL / ONNX Runtime for the student %.2f×; one"
+                + " reconstruction step / one forward %.2f×.%n%n",
+            s.teacherHeunPerSample().p50() / s.onnxForward().p50(),
+            s.teacherHeunPerSample().p50() / s.djlStudentForward().p50(),
+            s.djlStudentForward().p50() / s.onnxForward().p50(),
+            s.onnxReconstructStep().p50() / s.onnxForward().p50()));
+    md.append(
+        "Data generation, one thread (whole sample: random field, assembly, factorisation, solve;"
+            + " and the solve alone beside SciPy's spsolve of the same system):\n\n"
+            + "| PDE | grid | ms / sample | samples / s / core | Java solve (ms) | SciPy spsolve (ms) |"
+            + " SciPy / Java |\n|---|---|---|---|---|---|---|\n");
+    for (SpeedReport.Generation g : s.generation()) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %d² | %s | %.1f | %s | %s | %s |%n",
+              g.pde(),
+              g.resolution(),
+              Stat.significant(g.sampleMillis()),
+              1000 / g.sampleMillis(),
+              Stat.significant(g.javaSolveMillis()),
+              g.scipySolveMillis() == null ? "–" : Stat.significant(g.scipySolveMillis()),
+              g.scipySolveMillis() == null
+                  ? "–"
+                  : String.format(
+                      Locale.ROOT, "%.2f×", g.scipySolveMillis() / g.javaSolveMillis())));
+    }
+    Charts.latencyHistogram(
+        "PIDDM-1 on ONNX Runtime, batch 1",
+        s.onnxForwardMillis(),
+        figures.resolve("speed-onnx-latency.png"));
+    md.append("\n![latency histogram](results/figures/speed-onnx-latency.png)\n\n");
+    md.append(
+        "gRPC (Generate p50/p99, throughput with and without micro-batching) and registry"
+            + " throughput need the service processes: `SamplerBenchIT` and `RegistryBenchIT`"
+            + " (commands and last numbers in `sampler-service/README.md` and"
+            + " `registry-service/README.md`).\n\n");
+    return md.toString();
   }
 
   public static QualityReport read(Path json) throws IOException {

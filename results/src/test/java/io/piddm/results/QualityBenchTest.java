@@ -9,6 +9,7 @@ import io.piddm.diffusion.train.TrainSettings;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.pipeline.RunLayout;
 import io.piddm.pipeline.RunListener;
 import io.piddm.pipeline.RunPlan;
 import java.nio.charset.StandardCharsets;
@@ -119,6 +120,33 @@ class QualityBenchTest {
             "darcy16-ground-truth.png")) {
       assertThat(figures.resolve(png)).isNotEmptyFile();
     }
+
+    // the speed section: the same trained run timed in process, rendered beside the tables
+    QualityBench bench =
+        new QualityBench(settings, dir.resolve("work"), RunListener.NONE, log::add);
+    RunLayout run = new RunLayout(bench.seedDir(1));
+    SpeedReport speed =
+        SpeedBench.run(
+            run.teacherDir(),
+            run.studentDir(),
+            run.exportDir(),
+            2,
+            new SpeedBench.Settings(5, 2, List.of(16), 2, 2),
+            Path.of(".."));
+    assertThat(speed.onnxForward().p50()).isPositive();
+    assertThat(speed.teacherHeunPerSample().p50()).isGreaterThan(speed.djlStudentForward().p50());
+    assertThat(speed.onnxForwardMillis()).hasSize(5);
+    assertThat(speed.generation())
+        .singleElement()
+        .satisfies(g -> assertThat(g.resolution()).isEqualTo(16));
+    String withSpeed = Files.readString(ResultsDocument.write(speed, docs), StandardCharsets.UTF_8);
+    assertThat(withSpeed)
+        .startsWith(text)
+        .contains("## Speed (in process)")
+        .contains("| PIDDM-1 student, ONNX Runtime forward |")
+        .contains("| darcy | 16² |");
+    assertThat(figures.resolve("speed-onnx-latency.png")).isNotEmptyFile();
+    text = withSpeed;
 
     // a second run finds every seed measured and rewrites the same document from the JSON alone
     log.clear();
