@@ -95,6 +95,24 @@ public final class ResultsDocument {
                   Files.readString(speed, StandardCharsets.UTF_8), SpeedReport.class),
               results.resolve(FIGURES_DIR)));
     }
+    List<Path> tables;
+    try (var files = Files.list(results)) {
+      tables =
+          files
+              .filter(p -> p.getFileName().toString().startsWith(BenchTable.PREFIX))
+              .filter(p -> p.getFileName().toString().endsWith(".json"))
+              .sorted()
+              .toList();
+    }
+    if (!tables.isEmpty()) {
+      md.append("## Speed (through the services)\n\n");
+      for (Path json : tables) {
+        md.append(
+            QualityBench.GSON
+                .fromJson(Files.readString(json, StandardCharsets.UTF_8), BenchTable.class)
+                .markdown());
+      }
+    }
     Path out = docs.resolve(FILE);
     Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
     return out;
@@ -177,9 +195,8 @@ public final class ResultsDocument {
     md.append("\n![latency histogram](results/figures/speed-onnx-latency.png)\n\n");
     md.append(
         "gRPC (Generate p50/p99, throughput with and without micro-batching) and registry"
-            + " throughput need the service processes: `SamplerBenchIT` and `RegistryBenchIT`"
-            + " (commands and last numbers in `sampler-service/README.md` and"
-            + " `registry-service/README.md`).\n\n");
+            + " throughput need the service processes: their tables below come from"
+            + " `SamplerBenchIT` and `RegistryBenchIT`.\n\n");
     return md.toString();
   }
 

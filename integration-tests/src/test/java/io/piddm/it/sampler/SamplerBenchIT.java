@@ -5,10 +5,14 @@ import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.ModelStatusRequest;
+import io.piddm.results.BenchTable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,9 +71,13 @@ class SamplerBenchIT {
         String.format(
             "in-process ONNX Runtime generate n=1 (+PDE error): p50 %.3f ms p99 %.3f ms%n",
             percentile(local, 50), percentile(local, 99)));
-    report.append(batchScaling(student));
+    String scaling = batchScaling(student);
+    report.append(scaling);
 
+    // per mode (off, on): floor p50, p50, p99, overhead, server p50, 1/8/32 clients, mean batch
+    double[][] measured = new double[2][9];
     for (int batch : new int[] {1, 32}) {
+      double[] m = measured[batch > 1 ? 1 : 0];
       try (SamplerNode node =
           SamplerNode.start(
               root.resolve("sampler-batch" + batch + ".log"),
@@ -99,6 +107,11 @@ class SamplerBenchIT {
             floor[i] = (System.nanoTime() - t0) / 1e6;
           }
         }
+        m[0] = percentile(floor, 50);
+        m[1] = percentile(remote, 50);
+        m[2] = percentile(remote, 99);
+        m[3] = percentile(remote, 50) - percentile(local, 50);
+        m[4] = percentile(server, 50);
         report.append(
             String.format(
                 "gRPC ModelStatus (transport floor, no inference): p50 %.3f ms p99 %.3f ms%n",
@@ -112,22 +125,75 @@ class SamplerBenchIT {
                 percentile(remote, 99),
                 percentile(remote, 50) - percentile(local, 50),
                 percentile(server, 50)));
-        for (int clients : new int[] {1, 8, 32}) {
+        int[] clientCounts = {1, 8, 32};
+        for (int c = 0; c < clientCounts.length; c++) {
+          m[5 + c] = throughput(node, clientCounts[c]);
           report.append(
               String.format(
-                  "  %2d clients, %s: %.1f requests/s%n",
-                  clients, mode, throughput(node, clients)));
+                  "  %2d clients, %s: %.1f requests/s%n", clientCounts[c], mode, m[5 + c]));
         }
-        report.append(
-            String.format(
-                "  mean batch size %.2f%n",
-                node.metric("piddm_sampler_generate_batch_size_sum")
-                    / Math.max(1, node.metric("piddm_sampler_generate_batch_size_count"))));
+        m[8] =
+            node.metric("piddm_sampler_generate_batch_size_sum")
+                / Math.max(1, node.metric("piddm_sampler_generate_batch_size_count"));
+        report.append(String.format("  mean batch size %.2f%n", m[8]));
       }
     }
     System.out.print(report);
     Files.writeString(
         Path.of("target", "sampler-bench.txt"), report.toString(), StandardCharsets.UTF_8);
+    table(measured, local, scaling).write(HOME.resolve("docs"), "sampler");
+  }
+
+  private static final Path HOME =
+      Path.of(System.getProperty("piddm.home", "..")).toAbsolutePath().normalize();
+
+  /** The RESULTS.md table: one row per measurement, batching off and on side by side. */
+  static BenchTable table(double[][] m, double[] local, String scaling) {
+    String[] what = {
+      "gRPC round trip without inference (ModelStatus) p50, ms",
+      "Generate n=1 p50, ms",
+      "Generate n=1 p99, ms",
+      "p50 overhead over in-process ONNX Runtime, ms (target ≤ 0.5)",
+      "server-side p50, ms",
+      "throughput, 1 client, requests/s",
+      "throughput, 8 clients, requests/s",
+      "throughput, 32 clients, requests/s",
+      "mean batch size"
+    };
+    List<List<String>> rows = new ArrayList<>();
+    for (int r = 0; r < what.length; r++) {
+      rows.add(
+          List.of(
+              what[r],
+              String.format(Locale.ROOT, "%.3g", m[0][r]),
+              String.format(Locale.ROOT, "%.3g", m[1][r])));
+    }
+    double gain = m[1][7] / m[0][7];
+    return BenchTable.measured(
+        "Sampler over gRPC on loopback (preset32 Darcy 32², CPU, 1 intra-op thread)",
+        "./mvnw -B verify -pl integration-tests -Dit.test=SamplerBenchIT -Dpiddm.bench=true"
+            + " -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false",
+        List.of("measurement", "micro-batching off", "micro-batching on (max 32, no wait)"),
+        rows,
+        List.of(
+            String.format(
+                Locale.ROOT,
+                "In-process ONNX Runtime generate n=1 with its PDE error: p50 %.3f ms, p99 %.3f ms.",
+                percentile(local, 50),
+                percentile(local, 99)),
+            scaling.strip() + ".",
+            String.format(
+                Locale.ROOT,
+                "gRPC overhead at p50 over in-process (target ≤ 0.5 ms): %s; a gRPC round trip"
+                    + " without any inference already takes %.2f ms p50 here.",
+                Math.min(m[0][3], m[1][3]) <= 0.5 ? "met" : "not met",
+                Math.min(m[0][0], m[1][0])),
+            String.format(
+                Locale.ROOT,
+                "Micro-batching at 32 clients: %.2f× the throughput without (target ≥ 2×: %s). Client"
+                    + " and server share the machine's cores.",
+                gain,
+                gain >= 2 ? "met" : "not met")));
   }
 
   /**
