@@ -169,7 +169,16 @@ public final class QualityBench {
         methods.add(refined(onnx, k, heldOut, bench.resolve("piddm-ref")));
       }
       for (ReconstructionEvaluation.TaskReport t :
-          ReconstructionEvaluation.evaluate(onnx, heldOut, settings.reconstruction())) {
+          ReconstructionEvaluation.evaluate(
+              onnx,
+              heldOut,
+              settings.forwardReconstruction(),
+              task -> task.startsWith("forward"))) {
+        tasks.add(TaskRow.of(t, settings.forwardReconstruction().every()));
+      }
+      for (ReconstructionEvaluation.TaskReport t :
+          ReconstructionEvaluation.evaluate(
+              onnx, heldOut, settings.reconstruction(), task -> !task.startsWith("forward"))) {
         tasks.add(TaskRow.of(t, settings.reconstruction().every()));
       }
     } catch (ai.onnxruntime.OrtException e) {
@@ -357,6 +366,7 @@ public final class QualityBench {
     d.put("data_space", settings.dataSpace());
     d.put("refinement_steps", settings.refinementSteps());
     d.put("refinement", settings.refinement());
+    d.put("forward_reconstruction", settings.forwardReconstruction());
     d.put("reconstruction", settings.reconstruction());
     return d;
   }

@@ -21,7 +21,9 @@ import java.util.List;
  * @param dataSpace the no-model baseline: Adam on the field values against the guidance objective
  * @param refinementSteps PIDDM-ref step counts k, each a row (1 + 2k network evaluations)
  * @param refinement Adam on ε for PIDDM-ref: learning rate, residual weight λ_infer, typicality
- * @param reconstruction PIDDM reconstruction tasks (forward, inverse, sparse points)
+ * @param forwardReconstruction PIDDM reconstruction of the forward task
+ * @param reconstruction PIDDM reconstruction of the inverse and sparse-points tasks (the settings
+ *     that work for each differ: sampler-service/README.md)
  */
 public record QualitySettings(
     RunPlan base,
@@ -36,6 +38,7 @@ public record QualitySettings(
     DataSpaceOptimisation.Settings dataSpace,
     List<Integer> refinementSteps,
     Refinement refinement,
+    ReconstructionEvaluation.Settings forwardReconstruction,
     ReconstructionEvaluation.Settings reconstruction,
     int solverTimingFields) {
 
@@ -74,7 +77,8 @@ public record QualitySettings(
         new DataSpaceOptimisation.Settings(1000, 0.05),
         List.of(2, 8, 32),
         new Refinement(0.05, 1, 1),
-        new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-4, 0.03, 20, 3),
+        new ReconstructionEvaluation.Settings(8, 200, 1.0, 1e-6, 1, 0.03, 20, 3),
+        new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-3, 0.03, 20, 3),
         8);
   }
 

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Predicate;
 import org.jetbrains.bio.npy.NpyFile;
 
 /**
@@ -72,6 +73,16 @@ public final class ReconstructionEvaluation {
 
   public static List<TaskReport> evaluate(StudentModel model, Path referenceDir, Settings settings)
       throws IOException, OrtException {
+    return evaluate(model, referenceDir, settings, task -> true);
+  }
+
+  /**
+   * As above, only the tasks whose name ({@code forward}, {@code forward+bc}, {@code inverse},
+   * {@code sparse}) {@code which} accepts: tasks that want other optimiser settings run apart.
+   */
+  public static List<TaskReport> evaluate(
+      StudentModel model, Path referenceDir, Settings settings, Predicate<String> which)
+      throws IOException, OrtException {
     DatasetSidecar sidecar = DatasetSidecar.read(referenceDir);
     List<String> channels = model.metadata().channels();
     int size = model.gridSize();
@@ -96,20 +107,16 @@ public final class ReconstructionEvaluation {
     Pde pde = Pde.parse(model.metadata().pde());
     boolean darcy = pde == Pde.DARCY;
     List<TaskReport> reports = new ArrayList<>();
-    reports.add(
-        task(
-            pde.solutionFixedOnBoundary() ? "forward+bc" : "forward",
-            model,
-            reference,
-            count,
-            new int[] {0},
-            last,
-            false,
-            settings));
-    reports.add(task("inverse", model, reference, count, new int[] {last}, 0, darcy, settings));
+    String forward = pde.solutionFixedOnBoundary() ? "forward+bc" : "forward";
+    if (which.test(forward)) {
+      reports.add(task(forward, model, reference, count, new int[] {0}, last, false, settings));
+    }
+    if (which.test("inverse")) {
+      reports.add(task("inverse", model, reference, count, new int[] {last}, 0, darcy, settings));
+    }
     int[] all = new int[channels.size()];
     Arrays.setAll(all, c -> c);
-    for (int estimated = 0; estimated <= last; estimated++) {
+    for (int estimated = 0; estimated <= last && which.test("sparse"); estimated++) {
       reports.add(
           task(
               "sparse",
