@@ -236,8 +236,8 @@ public final class ResultsDocument {
             r.codeVersion(),
             r.finishedAt(),
             r.wallSeconds(),
-            r.settings().get("held_out_count"),
-            r.settings().get("held_out_seed"),
+            whole(r.settings().get("held_out_count")),
+            whole(r.settings().get("held_out_seed")),
             r.settings().get("profile")));
 
     md.append("### Unconditional samples\n\n");
@@ -280,6 +280,22 @@ public final class ResultsDocument {
       md.append('\n');
     }
     md.append('\n').append(verdict(byMethod, consistent, channels.get(0))).append("\n\n");
+    md.append(
+        "Consistent PDE error of each training seed (where a spread above is wide):\n\n| method |");
+    for (long seed : r.seeds()) {
+      md.append(" seed ").append(seed).append(" |");
+    }
+    md.append("\n|---|").append("---|".repeat(r.seeds().size())).append('\n');
+    for (var entry : byMethod.entrySet()) {
+      md.append("| ").append(label(entry.getKey(), r)).append(" |");
+      for (MethodRow row : entry.getValue()) {
+        md.append(' ')
+            .append(Stat.significant(row.pdeErrorRelative().get(consistent)))
+            .append(" |");
+      }
+      md.append('\n');
+    }
+    md.append('\n');
 
     md.append("### Downstream tasks\n\n")
         .append(
@@ -470,6 +486,11 @@ public final class ResultsDocument {
         }
       }
     }
+  }
+
+  /** A count or seed read back from JSON, where Gson makes every number a double. */
+  private static String whole(Object number) {
+    return number instanceof Number n ? Long.toString(n.longValue()) : String.valueOf(number);
   }
 
   private static String title(String pde) {
