@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>./mvnw -B verify -pl proto,health-probe,cli,integration-tests -Dit.test=RegistryBenchIT
  *     -Dpiddm.bench=true -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false</pre>
  *
- * Results are printed and written to integration-tests/target/registry-bench.txt.
+ * Results are printed, written to integration-tests/target/registry-bench.txt and, as the table
+ * docs/RESULTS.md shows, to docs/results/bench-registry.json.
  */
 @EnabledIfSystemProperty(named = "piddm.bench", matches = "true")
 class RegistryBenchIT {

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>./mvnw -B verify -pl integration-tests -Dit.test=SamplerBenchIT -Dpiddm.bench=true
  *     -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false</pre>
  *
- * Results are printed and written to integration-tests/target/sampler-bench.txt.
+ * Results are printed, written to integration-tests/target/sampler-bench.txt and, as the table
+ * docs/RESULTS.md shows, to docs/results/bench-sampler.json.
  */
 @EnabledIfSystemProperty(named = "piddm.bench", matches = "true")
 class SamplerBenchIT {
