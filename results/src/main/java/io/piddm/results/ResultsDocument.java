@@ -223,8 +223,8 @@ public final class ResultsDocument {
     md.append(
         String.format(
             Locale.ROOT,
-            "Machine: %s, %d cores, %.0f GiB, %s, %s, accelerator: %s. Code %s, finished %s,"
-                + " %.0f s in all. Held-out set: %s fields from the solver with seed %s, never"
+            "Machine: %s, %d cores, %.0f GiB, %s, %s, accelerator: %s. Code %s, finished %s"
+                + " (that invocation: %.0f s; seeds measured before it are read back). Held-out set: %s fields from the solver with seed %s, never"
                 + " trained on. Mean ± sample std over the training seeds; each seed is a whole"
                 + " run (data, teacher, pairs, students) of the `%s` profile.%n%n",
             r.machine().cpu(),

@@ -203,7 +203,7 @@ class SamplerBenchIT {
    * and batching saves only the per-request costs around it.
    */
   static String batchScaling(Path student) throws Exception {
-    StringBuilder line = new StringBuilder("in-process ONNX Runtime time per field by batch size:");
+    StringBuilder line = new StringBuilder("In-process ONNX Runtime time per field by batch size:");
     try (StudentModel model = StudentModel.open(student, OnnxSessions.Provider.CPU, 1)) {
       model.warmUp();
       double single = 0;
