@@ -32,9 +32,9 @@ final class Charts {
 
   /** PDE error against network evaluations per sample, both axes logarithmic, ± std as bars. */
   static void pdeErrorVsNfe(List<Curve> curves, String residual, Path png) throws IOException {
-    LogAxis x = new LogAxis("network evaluations per sample (NFE)");
+    LogAxis x = readable(new LogAxis("network evaluations per sample (NFE)"));
     x.setSmallestValue(0.5);
-    LogAxis y = new LogAxis("relative PDE error (" + residual + ")");
+    LogAxis y = readable(new LogAxis("relative PDE error (" + residual + ")"));
     y.setSmallestValue(1e-4);
     write(curves, x, y, "PDE error vs NFE", png);
   }
@@ -42,7 +42,7 @@ final class Charts {
   /** Mean relative L2 error of each reconstruction task over Adam steps, ± std over seeds. */
   static void reconstructionOverSteps(List<Curve> curves, Path png) throws IOException {
     NumberAxis x = new NumberAxis("Adam step on ε");
-    LogAxis y = new LogAxis("relative L2 error of the estimated channel");
+    LogAxis y = readable(new LogAxis("relative L2 error of the estimated channel"));
     y.setSmallestValue(1e-3);
     write(curves, x, y, "PIDDM reconstruction: error over steps", png);
   }
@@ -68,6 +68,28 @@ final class Charts {
     ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);
   }
 
+  /** Plain numbers (0.5, 2, 100) on a log axis instead of powers like 10^0.3. */
+  private static LogAxis readable(LogAxis axis) {
+    axis.setNumberFormatOverride(new java.text.DecimalFormat("0.####"));
+    // one labelled tick per decade (log-space unit 1), nine minor ticks between
+    axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+    axis.setMinorTickCount(9);
+    axis.setMinorTickMarksVisible(true);
+    return axis;
+  }
+
+  /** Dark, distinct colours that stay readable on white. */
+  private static final Color[] PALETTE = {
+    new Color(0x1f77b4),
+    new Color(0xd62728),
+    new Color(0x2ca02c),
+    new Color(0x9467bd),
+    new Color(0xff7f0e),
+    new Color(0x8c564b),
+    new Color(0x17becf),
+    new Color(0x7f7f7f)
+  };
+
   private static void write(
       List<Curve> curves,
       org.jfree.chart.axis.ValueAxis x,
@@ -90,7 +112,13 @@ final class Charts {
     renderer.setDefaultShapesVisible(true);
     renderer.setErrorStroke(new BasicStroke(1f));
     renderer.setDrawXError(false);
+    for (int i = 0; i < curves.size(); i++) {
+      renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
     XYPlot plot = new XYPlot(data, x, y, renderer);
+    // the first curve underneath: single points listed after it stay visible
+    plot.setSeriesRenderingOrder(org.jfree.chart.plot.SeriesRenderingOrder.FORWARD);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);

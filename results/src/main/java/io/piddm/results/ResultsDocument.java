@@ -441,7 +441,12 @@ public final class ResultsDocument {
       }
     }
     List<Charts.Curve> curves = new ArrayList<>();
-    families.forEach((name, points) -> curves.add(new Charts.Curve(name, points)));
+    // the PIDDM-ref curve first, so single points (PIDDM-1 at its start) are drawn over it
+    List<String> names = new ArrayList<>(families.keySet());
+    names.sort((a, b) -> Boolean.compare(!a.equals("PIDDM-ref"), !b.equals("PIDDM-ref")));
+    for (String name : names) {
+      curves.add(new Charts.Curve(name, families.get(name)));
+    }
     return curves;
   }
 
