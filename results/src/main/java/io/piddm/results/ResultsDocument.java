@@ -82,8 +82,10 @@ public final class ResultsDocument {
         .append("Every number below is computed by `ResultsDocument` from the JSON committed in ")
         .append(
             "[`docs/results/`](results/) (settings, seeds, code version and machine included);\n")
-        .append("regenerate with `./piddm bench quality` (the whole benchmark) or ")
-        .append("`./piddm bench report` (tables and figures from the JSON).\n\n");
+        .append("regenerate with `./piddm bench quality` (the quality benchmark), `./piddm bench")
+        .append(" speed` (in-process speed), `SamplerBenchIT`/`RegistryBenchIT` (the service")
+        .append(" tables; commands with them) or `./piddm bench report` (tables and figures from")
+        .append(" the JSON alone). See [`results/README.md`](../results/README.md).\n\n");
     for (QualityReport report : reports) {
       md.append(section(report, results.resolve(FIGURES_DIR)));
     }
