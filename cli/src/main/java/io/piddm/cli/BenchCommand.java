@@ -89,9 +89,11 @@ final class BenchCommand implements Runnable {
                   "bench",
                   "quality-" + kind.id() + "32");
       long started = System.nanoTime();
-      QualityReport report =
-          new QualityBench(settings, dir, phases(started), line -> log(started, line)).run();
-      Path written = ResultsDocument.write(report, dir, docs);
+      QualityBench bench =
+          new QualityBench(settings, dir, phases(started), line -> log(started, line));
+      QualityReport report = bench.run();
+      // the sheets of the first training seed: the whole work folder holds one set per seed
+      Path written = ResultsDocument.write(report, bench.seedDir(seeds.get(0)), docs);
       System.out.println("wrote " + written + " and " + docs.resolve("results"));
       return 0;
     }

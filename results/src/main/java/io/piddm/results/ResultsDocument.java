@@ -43,9 +43,10 @@ public final class ResultsDocument {
   }
 
   /**
-   * Writes {@code docs/results/<json>}, copies the first seed's sample sheets from {@code
-   * sheetsFrom} (the benchmark's evaluation folders; null keeps the ones already there), draws the
-   * figures and writes {@code docs/RESULTS.md} from every report found in {@code docs/results}.
+   * Writes {@code docs/results/<json>}, copies the sample sheets found under {@code sheetsFrom}
+   * (one training seed's folder, {@link QualityBench#seedDir}; null keeps the ones already there),
+   * draws the figures and writes {@code docs/RESULTS.md} from every report found in {@code
+   * docs/results}.
    */
   public static Path write(QualityReport report, Path sheetsFrom, Path docs) throws IOException {
     Path results = docs.resolve(RESULTS_DIR);

@@ -103,7 +103,11 @@ class QualityBenchTest {
         .isNotEqualTo(report.perSeed().get(1).methods().get(4).pdeErrorRelative());
 
     Path docs = dir.resolve("docs");
-    Path md = ResultsDocument.write(report, dir.resolve("work"), docs);
+    Path md =
+        ResultsDocument.write(
+            report,
+            new QualityBench(settings, dir.resolve("work"), RunListener.NONE, log::add).seedDir(1),
+            docs);
     String text = Files.readString(md, StandardCharsets.UTF_8);
     assertThat(text)
         .contains("## Darcy 16² — 2 training seeds [1, 2]")
