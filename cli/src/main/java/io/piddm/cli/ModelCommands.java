@@ -13,6 +13,7 @@ import io.piddm.diffusion.train.TrainSettings;
 import io.piddm.diffusion.train.TrainingListener;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.task.DownstreamTask;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -266,7 +267,8 @@ final class ModelCommands {
       description = {
         "Evaluate a teacher or student against a held-out reference set made by the solver with",
         "another seed: PDE error under both residual specs, MMSE, SMSE, network evaluations and",
-        "wall-clock per sample; for a teacher also the guided forward and inverse tasks.",
+        "wall-clock per sample; for a teacher also the guided downstream tasks (forward, inverse,",
+        "sparse points).",
         "Writes OUT/evaluation.json and PNG sheets."
       },
       footer = {
@@ -316,6 +318,14 @@ final class ModelCommands {
     int tasks;
 
     @Option(
+        names = "--sparse-fraction",
+        defaultValue = "0.03",
+        description =
+            "Share of grid points observed in the sparse task, drawn from --seed"
+                + " (default ${DEFAULT-VALUE}).")
+    double sparseFraction;
+
+    @Option(
         names = "--guided-steps",
         defaultValue = "200",
         description = "Guided Heun steps (default ${DEFAULT-VALUE}).")
@@ -347,7 +357,8 @@ final class ModelCommands {
                 heunSteps,
                 16,
                 tasks,
-                new GuidedSampler.Settings(guidedSteps, zetaObs, zetaPde));
+                new GuidedSampler.Settings(guidedSteps, zetaObs, zetaPde),
+                new DownstreamTask.SparsePoints(sparseFraction, seed));
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -127,7 +127,8 @@ class ModelCommandsTest {
                 Files.readString(teacherEval.resolve("evaluation.json"), StandardCharsets.UTF_8))
             .getAsJsonObject();
     assertThat(report.getAsJsonArray("samples")).hasSize(2);
-    assertThat(report.getAsJsonArray("tasks")).hasSize(2);
+    // forward+bc (u), inverse (a), sparse points (a and u)
+    assertThat(report.getAsJsonArray("tasks")).hasSize(4);
     assertThat(
             report
                 .getAsJsonArray("tasks")
@@ -138,6 +139,7 @@ class ModelCommandsTest {
         .isBetween(0.0, 1.0);
     assertThat(teacherEval.resolve("teacher-heun3.png")).isRegularFile();
     assertThat(teacherEval.resolve("teacher-guided-inverse.png")).isRegularFile();
+    assertThat(teacherEval.resolve("teacher-guided-sparse.png")).isRegularFile();
 
     Path studentEval = dir.resolve("eval-student");
     assertThat(

@@ -17,6 +17,7 @@ import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
 import io.piddm.physics.dataset.DatasetWriter;
 import io.piddm.physics.dataset.MatImporter;
+import io.piddm.physics.task.DownstreamTask;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -333,7 +334,8 @@ public final class RunPipeline {
               plan.teacher().samplerSteps(),
               EVALUATION_BATCH,
               0,
-              new GuidedSampler.Settings(200, 50, 1e-4));
+              new GuidedSampler.Settings(200, 50, 1e-4),
+              new DownstreamTask.SparsePoints(0.03, seed));
       for (var model :
           List.of(Map.entry(teacherDir(), teacher), Map.entry(studentDir(), student))) {
         long before = done.get();

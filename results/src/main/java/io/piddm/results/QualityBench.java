@@ -132,6 +132,7 @@ public final class QualityBench {
             TrainedModel.read(pipeline.teacherDir()).normalization(),
             settings.guidance(),
             settings.dataSpace(),
+            settings.sparsePoints(),
             settings.guidedTasks(),
             bench.resolve("data-space"))
         .forEach(t -> tasks.add(TaskRow.of(t)));
@@ -198,7 +199,8 @@ public final class QualityBench {
         settings.base().teacher().samplerSteps(),
         EVALUATION_BATCH,
         tasks,
-        settings.guidance());
+        settings.guidance(),
+        settings.sparsePoints());
   }
 
   private MethodRow student(Path modelDir, Path heldOut, Path out, String method)

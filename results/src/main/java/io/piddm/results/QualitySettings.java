@@ -4,6 +4,7 @@ import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.eval.DataSpaceOptimisation;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.task.DownstreamTask;
 import io.piddm.pipeline.Profiles;
 import io.piddm.pipeline.RunPlan;
 import java.util.List;
@@ -80,6 +81,11 @@ public record QualitySettings(
         new ReconstructionEvaluation.Settings(8, 200, 1.0, 1e-6, 1, 0.03, 20, 3),
         new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-3, 0.03, 20, 3),
         8);
+  }
+
+  /** The sparse task's points, the same for every method: those of the PIDDM reconstruction. */
+  public DownstreamTask.SparsePoints sparsePoints() {
+    return reconstruction.sparsePoints();
   }
 
   /** The plan of one training seed: data, teacher and student seeded by it, nothing published. */

@@ -1,5 +1,6 @@
 package io.piddm.results;
 
+import io.piddm.physics.metrics.Moments;
 import java.util.List;
 import java.util.Locale;
 
@@ -8,13 +9,8 @@ public record Stat(double mean, double std, int n) {
 
   public static Stat of(List<Double> values) {
     List<Double> finite = values.stream().filter(Double::isFinite).toList();
-    int n = finite.size();
-    if (n == 0) {
-      return new Stat(Double.NaN, Double.NaN, 0);
-    }
-    double mean = finite.stream().mapToDouble(Double::doubleValue).sum() / n;
-    double squares = finite.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
-    return new Stat(mean, n > 1 ? Math.sqrt(squares / (n - 1)) : 0, n);
+    double[] v = finite.stream().mapToDouble(Double::doubleValue).toArray();
+    return new Stat(Moments.mean(v), Moments.sampleStd(v), v.length);
   }
 
   /** Three significant digits, the spread with the mean's precision. */

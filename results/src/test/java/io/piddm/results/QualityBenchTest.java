@@ -12,12 +12,14 @@ import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.pipeline.RunLayout;
 import io.piddm.pipeline.RunListener;
 import io.piddm.pipeline.RunPlan;
+import io.piddm.results.QualityReport.TaskRow;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,14 +90,26 @@ class QualityBenchTest {
       assertThat(seed.tasks())
           .extracting(t -> t.method() + "/" + t.task() + "/" + t.estimated())
           .containsExactly(
-              "teacher-guided/forward/u",
+              "teacher-guided/forward+bc/u",
               "teacher-guided/inverse/a",
-              "data-space/forward/u",
+              "teacher-guided/sparse/a",
+              "teacher-guided/sparse/u",
+              "data-space/forward+bc/u",
               "data-space/inverse/a",
+              "data-space/sparse/a",
+              "data-space/sparse/u",
               "piddm-reconstruction/forward+bc/u",
               "piddm-reconstruction/inverse/a",
               "piddm-reconstruction/sparse/a",
               "piddm-reconstruction/sparse/u");
+      // every method is given the same observations of each task
+      assertThat(
+              seed.tasks().stream()
+                  .collect(
+                      Collectors.groupingBy(
+                          TaskRow::task,
+                          Collectors.mapping(TaskRow::observed, Collectors.toSet()))))
+          .allSatisfy((task, observed) -> assertThat(observed).as(task).hasSize(1));
       assertThat(seed.costs().get("teacher_training_seconds")).isPositive();
     }
     // different seeds train different models

@@ -17,11 +17,12 @@ import io.piddm.diffusion.net.UNet;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
-import io.piddm.physics.metrics.SampleMetrics;
+import io.piddm.physics.metrics.Moments;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.random.Seeds;
 import io.piddm.physics.render.FieldRenderer;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.task.DownstreamTask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,17 +40,22 @@ import org.jetbrains.bio.npy.NpyFile;
  * Measures a trained model against a held-out reference set made by the solver with another seed:
  * the reference itself (ground truth row), unconditional samples (a teacher with Heun, a student in
  * one evaluation) judged by {@link SampleEvaluation}, and, for a teacher, the DiffusionPDE-style
- * guided baseline on the forward task (first channel observed, last channel estimated) and the
- * inverse task (last channel observed, first estimated). Writes {@code evaluation.json} and PNGs.
+ * guided baseline on the PDE's {@link DownstreamTask}s. Writes {@code evaluation.json} and PNGs.
  */
 public final class ModelEvaluation {
 
-  /** Threshold between the binary Darcy coefficient's values 3 and 12. */
-  public static final double DARCY_THRESHOLD = 7.5;
-
-  /** What to run. {@code tasks} = 0 skips the guided tasks. */
+  /**
+   * What to run. {@code tasks} = 0 skips the guided tasks; {@code sparsePoints} are the sparse
+   * task's observations.
+   */
   public record Settings(
-      int samples, long seed, int heunSteps, int batch, int tasks, GuidedSampler.Settings guided) {
+      int samples,
+      long seed,
+      int heunSteps,
+      int batch,
+      int tasks,
+      GuidedSampler.Settings guided,
+      DownstreamTask.SparsePoints sparsePoints) {
     public Settings {
       if (samples < 2 || heunSteps < 1 || batch < 1 || tasks < 0) {
         throw new IllegalArgumentException(
@@ -58,7 +64,7 @@ public final class ModelEvaluation {
     }
   }
 
-  /** The errors of one downstream task over {@code count} reference fields. */
+  /** The errors of one scored target of a downstream task over {@code count} reference fields. */
   public record TaskReport(
       String method,
       String task,
@@ -175,8 +181,8 @@ public final class ModelEvaluation {
                         shape(1, channels, size)),
                     observed,
                     mask);
-        for (Direction d : Direction.of(pde)) {
-          tasks.add(
+        for (DownstreamTask d : DownstreamTask.of(pde, settings.sparsePoints())) {
+          tasks.addAll(
               task(
                   "teacher-guided",
                   guided.networkEvaluations(),
@@ -199,6 +205,7 @@ public final class ModelEvaluation {
     described.put("heunSteps", settings.heunSteps());
     described.put("tasks", settings.tasks());
     described.put("guided", settings.guided());
+    described.put("sparsePoints", settings.sparsePoints());
     Result result =
         new Result(
             modelDir.toAbsolutePath().toString(),
@@ -218,15 +225,6 @@ public final class ModelEvaluation {
     return result;
   }
 
-  /** A downstream task: one channel observed in full, another estimated. */
-  record Direction(String task, int observed, int estimated) {
-    /** Forward: first channel observed, last estimated; inverse: the other way round. */
-    static List<Direction> of(Pde pde) {
-      int last = pde.channels().size() - 1;
-      return List.of(new Direction("forward", 0, last), new Direction("inverse", last, 0));
-    }
-  }
-
   /** How a method estimates the fields of task field {@code k} from normalised observations. */
   @FunctionalInterface
   interface Estimator {
@@ -235,13 +233,15 @@ public final class ModelEvaluation {
 
   /**
    * The no-model baseline of the downstream tasks on the first {@code count} reference fields:
-   * {@link DataSpaceOptimisation} of the guided teacher's objective (weights from {@code weights}).
+   * {@link DataSpaceOptimisation} of the guided teacher's objective (weights from {@code weights}),
+   * the sparse task observing {@code sparsePoints}.
    */
   public static List<TaskReport> dataSpaceTasks(
       Path referenceDir,
       Normalization normalization,
       GuidedSampler.Settings weights,
       DataSpaceOptimisation.Settings settings,
+      DownstreamTask.SparsePoints sparsePoints,
       int count,
       Path outputDir)
       throws IOException {
@@ -262,8 +262,8 @@ public final class ModelEvaluation {
     List<TaskReport> reports = new ArrayList<>();
     Files.createDirectories(outputDir);
     try (NDManager manager = NDManager.newBaseManager()) {
-      for (Direction d : Direction.of(pde)) {
-        reports.add(
+      for (DownstreamTask d : DownstreamTask.of(pde, sparsePoints)) {
+        reports.addAll(
             task(
                 "data-space",
                 0,
@@ -283,14 +283,13 @@ public final class ModelEvaluation {
   }
 
   /**
-   * Observes channel {@code d.observed()} of each of the first {@code count} reference fields in
-   * full, estimates with {@code estimator}, and scores channel {@code d.estimated()} against the
-   * solver's.
+   * Observes each of the first {@code count} reference fields through {@code d}'s mask, estimates
+   * with {@code estimator}, and scores each of the task's targets against the solver's field.
    */
-  private static TaskReport task(
+  private static List<TaskReport> task(
       String method,
       int networkEvaluations,
-      Direction d,
+      DownstreamTask d,
       Estimator estimator,
       Pde pde,
       int size,
@@ -301,22 +300,19 @@ public final class ModelEvaluation {
       long seed,
       Path outputDir)
       throws IOException {
-    int observed = d.observed();
-    int estimated = d.estimated();
     int channels = pde.channels().size();
     int plane = size * size;
     int length = channels * plane;
-    double[] relative = new double[count];
-    double[] errorRate = new double[count];
-    boolean darcyInverse = pde == Pde.DARCY && estimated == 0;
+    List<DownstreamTask.Target> targets = d.targets();
+    double[][] relative = new double[targets.size()][count];
+    double[][] errorRate = new double[targets.size()][count];
     List<FieldRenderer.Panel> panels = new ArrayList<>();
     long start = System.nanoTime();
     for (int k = 0; k < count; k++) {
       float[] truth = Arrays.copyOfRange(referenceData, k * length, (k + 1) * length);
       float[] normalisedTruth = truth.clone();
       normalization.normaliseInPlace(normalisedTruth, plane);
-      float[] mask = new float[length];
-      Arrays.fill(mask, observed * plane, (observed + 1) * plane, 1f);
+      float[] mask = d.mask(channels, size, k);
       try (NDManager scope = manager.newSubManager()) {
         NDArray sample =
             estimator.estimate(
@@ -324,43 +320,74 @@ public final class ModelEvaluation {
                 k,
                 scope.create(normalisedTruth, shape(1, channels, size)),
                 scope.create(mask, shape(1, channels, size)));
-        List<Field> generatedChannels =
-            SampleEvaluation.fields(
-                    normalization.toPhysical(sample).toFloatArray(), 1, channels, size)
-                .get(0);
-        List<Field> trueChannels = SampleEvaluation.fields(truth, 1, channels, size).get(0);
-        Field estimate = generatedChannels.get(estimated);
-        Field target = trueChannels.get(estimated);
-        relative[k] = SampleMetrics.relativeL2(estimate, target);
-        errorRate[k] =
-            darcyInverse ? SampleMetrics.errorRate(estimate, target, DARCY_THRESHOLD) : 0;
-        if (k < 2) {
-          String name = pde.channels().get(estimated);
-          panels.add(
-              new FieldRenderer.Panel(
-                  trueChannels.get(observed), "observed " + pde.channels().get(observed)));
-          panels.add(new FieldRenderer.Panel(target, "true " + name));
-          panels.add(new FieldRenderer.Panel(estimate, method + " " + name));
-          panels.add(new FieldRenderer.Panel(difference(estimate, target), "error " + name));
+        float[] estimate = normalization.toPhysical(sample).toFloatArray();
+        for (int t = 0; t < targets.size(); t++) {
+          DownstreamTask.Target target = targets.get(t);
+          relative[t][k] = target.relativeL2(estimate, truth, size);
+          errorRate[t][k] = target.errorRate(estimate, truth, size);
+          if (k < 2) {
+            Field truePart = target.of(truth, size);
+            Field estimatedPart = target.of(estimate, size);
+            panels.add(
+                new FieldRenderer.Panel(observedPart(truth, mask, target, size), "observed"));
+            panels.add(new FieldRenderer.Panel(truePart, "true " + target.name()));
+            panels.add(new FieldRenderer.Panel(estimatedPart, method + " " + target.name()));
+            panels.add(
+                new FieldRenderer.Panel(
+                    difference(estimatedPart, truePart), "error " + target.name()));
+          }
         }
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9 / count;
     FieldRenderer.writePng(
-        FieldRenderer.sheet(panels, 4), outputDir.resolve(method + "-" + d.task() + ".png"));
-    return new TaskReport(
-        method,
-        d.task(),
-        pde.channels().get(observed),
-        pde.channels().get(estimated),
-        count,
-        seed,
-        networkEvaluations,
-        seconds,
-        mean(relative),
-        std(relative),
-        darcyInverse ? mean(errorRate) : null,
-        darcyInverse ? std(errorRate) : null);
+        FieldRenderer.sheet(panels, 4), outputDir.resolve(method + "-" + d.name() + ".png"));
+    List<TaskReport> reports = new ArrayList<>();
+    for (int t = 0; t < targets.size(); t++) {
+      boolean rated = targets.get(t).errorRate();
+      reports.add(
+          new TaskReport(
+              method,
+              d.name(),
+              d.observed(),
+              targets.get(t).name(),
+              count,
+              seed,
+              networkEvaluations,
+              seconds,
+              Moments.mean(relative[t]),
+              Moments.sampleStd(relative[t]),
+              rated ? Moments.mean(errorRate[t]) : null,
+              rated ? Moments.sampleStd(errorRate[t]) : null));
+    }
+    return reports;
+  }
+
+  /**
+   * What the method was given of the target's channel: the truth where observed, 0 elsewhere, or
+   * the first observed channel's values where the target's own channel has no observed entry.
+   */
+  private static Field observedPart(
+      float[] truth, float[] mask, DownstreamTask.Target target, int size) {
+    int plane = size * size;
+    int channel = target.channel();
+    for (int c = 0; c < mask.length / plane && !anyObserved(mask, channel, plane); c++) {
+      channel = c;
+    }
+    double[] values = new double[plane];
+    for (int p = 0; p < plane; p++) {
+      values[p] = mask[channel * plane + p] * truth[channel * plane + p];
+    }
+    return new Field(size, size, values);
+  }
+
+  private static boolean anyObserved(float[] mask, int channel, int plane) {
+    for (int p = 0; p < plane; p++) {
+      if (mask[channel * plane + p] > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Standard-normal noise for samples {@code from … from+n−1}, each from its own stream. */
@@ -385,15 +412,5 @@ public final class ModelEvaluation {
       v[k] = a.values()[k] - b.values()[k];
     }
     return new Field(a.rows(), a.cols(), v);
-  }
-
-  private static double mean(double[] v) {
-    return Arrays.stream(v).average().orElse(Double.NaN);
-  }
-
-  private static double std(double[] v) {
-    double m = mean(v);
-    return Math.sqrt(
-        Arrays.stream(v).map(x -> (x - m) * (x - m)).sum() / Math.max(1, v.length - 1));
   }
 }
