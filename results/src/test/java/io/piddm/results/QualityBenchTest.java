@@ -29,9 +29,13 @@ class QualityBenchTest {
   @TempDir Path dir;
 
   static QualitySettings tiny() {
+    return tiny(Pde.DARCY, List.of(1L, 2L));
+  }
+
+  static QualitySettings tiny(Pde pde, List<Long> seeds) {
     RunPlan base =
         new RunPlan(
-            Pde.DARCY,
+            pde,
             16,
             "test",
             new RunPlan.Dataset(12, 1, 4, 2),
@@ -43,7 +47,7 @@ class QualityBenchTest {
             1);
     return new QualitySettings(
         base,
-        List.of(1L, 2L),
+        seeds,
         1000,
         4,
         3,
@@ -57,6 +61,45 @@ class QualityBenchTest {
         new ReconstructionEvaluation.Settings(1, 4, 1.0, 1e-6, 1, 0.25, 2, 3),
         new ReconstructionEvaluation.Settings(1, 4, 0.05, 1, 1e-3, 0.25, 2, 3),
         1);
+  }
+
+  @Test
+  void burgersRunsItsOwnTasksThroughEveryMethod() throws Exception {
+    QualityBench bench =
+        new QualityBench(
+            tiny(Pde.BURGERS, List.of(4L)), dir.resolve("work"), RunListener.NONE, line -> {});
+    QualityReport report = bench.run();
+
+    QualityReport.SeedResult seed = report.perSeed().get(0);
+    assertThat(seed.methods()).hasSize(7);
+    assertThat(seed.tasks())
+        .extracting(t -> t.method() + "/" + t.task() + "/" + t.observed() + " → " + t.estimated())
+        .containsExactly(
+            "teacher-guided/forward/u at t = 0 → u at t > 0",
+            "teacher-guided/inverse/u at t = 1 → u at t = 0",
+            "teacher-guided/sparse/25% of points of [u] → u",
+            "data-space/forward/u at t = 0 → u at t > 0",
+            "data-space/inverse/u at t = 1 → u at t = 0",
+            "data-space/sparse/25% of points of [u] → u",
+            "piddm-reconstruction/forward/u at t = 0 → u at t > 0",
+            "piddm-reconstruction/inverse/u at t = 1 → u at t = 0",
+            "piddm-reconstruction/sparse/25% of points of [u] → u");
+    assertThat(seed.tasks())
+        .allSatisfy(
+            t -> {
+              assertThat(t.relativeL2()).as(t.method() + " " + t.task()).isFinite().isPositive();
+              assertThat(t.errorRate()).isNull();
+            });
+    // no stencil on the stored grid is Burgers' solver's own: judged with its training spec
+    String text =
+        Files.readString(
+            ResultsDocument.write(report, bench.seedDir(4), dir.resolve("docs")),
+            StandardCharsets.UTF_8);
+    assertThat(text)
+        .contains("## Burgers 16² — 1 training seed [4]")
+        .contains(
+            "| PDE error (`burgers/conservative-central`) | PDE error (published-compatible) |")
+        .contains("| piddm-reconstruction | inverse | u at t = 1 → u at t = 0 |");
   }
 
   @Test

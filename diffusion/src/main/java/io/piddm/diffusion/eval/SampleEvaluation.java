@@ -134,8 +134,9 @@ public final class SampleEvaluation {
         new GsonBuilder().setPrettyPrinting().create().toJson(report),
         StandardCharsets.UTF_8);
     List<FieldRenderer.Panel> panels = new ArrayList<>();
-    // each sample's channels and its residual map under the consistent spec, where R ≠ 0 shows
-    ResidualSpec consistent = ResidualSpecs.consistent(pde);
+    // each sample's channels and its residual map under the training spec (the consistent one
+    // where the PDE has it), where R ≠ 0 shows
+    ResidualSpec consistent = ResidualSpecs.training(pde);
     Grid grid = new Grid(report.resolution());
     for (int n = 0; n < Math.min(4, generated.size()); n++) {
       for (int c = 0; c < pde.channels().size(); c++) {

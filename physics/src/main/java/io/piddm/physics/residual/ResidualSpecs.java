@@ -175,15 +175,24 @@ public final class ResidualSpecs {
    * its specs converge with the grid instead.
    */
   public static ResidualSpec consistent(Pde pde) {
+    if (!hasConsistent(pde)) {
+      throw new UnsupportedOperationException(
+          pde.id()
+              + " has no consistent residual spec: its data sample a finer spectral solve;"
+              + " use "
+              + training(pde).id());
+    }
     return switch (pde) {
       case DARCY -> byId("darcy/consistent-fv5-harmonic");
       case POISSON -> byId("poisson/consistent-laplace5");
       case HELMHOLTZ -> byId("helmholtz/consistent-laplace5");
-      case BURGERS ->
-          throw new UnsupportedOperationException(
-              "burgers has no consistent residual spec: its data sample a finer spectral solve;"
-                  + " use burgers/central");
+      case BURGERS -> throw new AssertionError("checked above");
     };
+  }
+
+  /** Whether {@code pde}'s data come from a solve on the stored grid with a stencil of its own. */
+  public static boolean hasConsistent(Pde pde) {
+    return pde != Pde.BURGERS;
   }
 
   /**
@@ -191,7 +200,7 @@ public final class ResidualSpecs {
    * has it, else (Burgers) the conservative central form, which converges with the grid.
    */
   public static ResidualSpec training(Pde pde) {
-    return pde == Pde.BURGERS ? byId("burgers/conservative-central") : consistent(pde);
+    return hasConsistent(pde) ? consistent(pde) : byId("burgers/conservative-central");
   }
 
   public static ResidualSpec publishedCompatible(Pde pde) {
