@@ -63,6 +63,8 @@ public final class Piddm implements Runnable {
 
   public static CommandLine commandLine() {
     return new CommandLine(new Piddm())
+        // wide enough for the descriptions' own line breaks: picocli's 80 re-wrapped them
+        .setUsageHelpWidth(100)
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setExecutionExceptionHandler(
             (error, commandLine, parsed) -> {
