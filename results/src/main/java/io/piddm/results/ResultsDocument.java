@@ -29,6 +29,7 @@ public final class ResultsDocument {
   public static final String FILE = "RESULTS.md";
   static final String RESULTS_DIR = "results";
   static final String FIGURES_DIR = "figures";
+  static final String SWEEPS_DIR = "sweeps";
   static final String SPEED_JSON = "speed.json";
 
   /** The methods whose sample sheets the document shows, in this order. */
@@ -116,9 +117,47 @@ public final class ResultsDocument {
                 .markdown());
       }
     }
+    md.append(sweeps(results.resolve(SWEEPS_DIR)));
     Path out = docs.resolve(FILE);
     Files.writeString(out, md.toString(), StandardCharsets.UTF_8);
     return out;
+  }
+
+  /**
+   * Links to the one-off experiments in {@code docs/results/sweeps/<name>/README.md} (each holds
+   * its commands, JSON and table), titled by the README's first line.
+   */
+  private static String sweeps(Path sweeps) throws IOException {
+    if (!Files.isDirectory(sweeps)) {
+      return "";
+    }
+    List<Path> readmes;
+    try (var folders = Files.list(sweeps)) {
+      readmes =
+          folders.map(f -> f.resolve("README.md")).filter(Files::isRegularFile).sorted().toList();
+    }
+    if (readmes.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("## Further experiments\n\n");
+    for (Path readme : readmes) {
+      String title =
+          Files.readAllLines(readme, StandardCharsets.UTF_8).stream()
+              .findFirst()
+              .orElse("")
+              .replaceFirst("^#+\\s*", "");
+      String folder = readme.getParent().getFileName().toString();
+      md.append("- [")
+          .append(title.isBlank() ? folder : title)
+          .append("](")
+          .append(RESULTS_DIR)
+          .append("/")
+          .append(SWEEPS_DIR)
+          .append("/")
+          .append(folder)
+          .append("/README.md)\n");
+    }
+    return md.append('\n').toString();
   }
 
   /** Writes {@code docs/results/speed.json} and rewrites RESULTS.md. */

@@ -217,5 +217,15 @@ class QualityBenchTest {
     Files.delete(md);
     ResultsDocument.render(docs);
     assertThat(Files.readString(md, StandardCharsets.UTF_8)).isEqualTo(text);
+
+    // one-off experiments beside the tables are linked by their README's title
+    Path sweep = docs.resolve("results/sweeps/darcy16-lambda");
+    Files.createDirectories(sweep);
+    Files.writeString(sweep.resolve("README.md"), "# Darcy 16²: λ sweep\n\nbody\n");
+    assertThat(Files.readString(ResultsDocument.render(docs), StandardCharsets.UTF_8))
+        .startsWith(text)
+        .endsWith(
+            "## Further experiments\n\n"
+                + "- [Darcy 16²: λ sweep](results/sweeps/darcy16-lambda/README.md)\n\n");
   }
 }
