@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 import org.jetbrains.bio.npy.NpyFile;
 
 /**
@@ -370,10 +371,13 @@ public final class ModelEvaluation {
   private static Field observedPart(
       float[] truth, float[] mask, DownstreamTask.Target target, int size) {
     int plane = size * size;
-    int channel = target.channel();
-    for (int c = 0; c < mask.length / plane && !anyObserved(mask, channel, plane); c++) {
-      channel = c;
-    }
+    int channel =
+        anyObserved(mask, target.channel(), plane)
+            ? target.channel()
+            : IntStream.range(0, mask.length / plane)
+                .filter(c -> anyObserved(mask, c, plane))
+                .findFirst()
+                .orElse(target.channel());
     double[] values = new double[plane];
     for (int p = 0; p < plane; p++) {
       values[p] = mask[channel * plane + p] * truth[channel * plane + p];
