@@ -37,13 +37,22 @@ final class BenchCommand implements Runnable {
       name = "quality",
       mixinStandardHelpOptions = true,
       description = {
-        "For every seed a whole training run of the quick profile at 32² (data, teacher, pair",
-        "bank, PIDDM-1, export), a λ_train = 0 student from the same pairs, and every method and",
-        "downstream task of the results table against one held-out set; then writes",
-        "DOCS/results/quality-<pde>32.json, its figures and DOCS/RESULTS.md. About 12 minutes per",
-        "seed on 2 CPU cores; a stopped benchmark resumes with the seeds it has not finished."
+        "For every seed a whole training run of the profile at 32² (data, teacher, pair bank,",
+        "PIDDM-1, export), a λ_train = 0 student from the same pairs, and every method and",
+        "downstream task of the results table against one held-out set, plus a second solver set",
+        "as the finite-sample floor; then writes DOCS/results/quality-<pde>32-<profile>.json, its",
+        "figures and sample arrays, and DOCS/RESULTS.md with the verdicts.",
+        "The standard profile takes about an hour per seed on 2 CPU cores (quick: about 12",
+        "minutes). A stopped benchmark resumes by seed and by phase: finished teachers and",
+        "students are reused. Delete a seed's seed-result.json to re-evaluate it with new",
+        "evaluation code."
       },
-      footer = {"", "Example:", "  piddm bench quality --pde darcy --seeds 1,2,3"})
+      footer = {
+        "",
+        "Examples:",
+        "  piddm bench quality --pde darcy --seeds 1,2,3",
+        "  piddm bench quality --profile quick --pde poisson --seeds 1"
+      })
   static final class Quality implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -54,6 +63,12 @@ final class BenchCommand implements Runnable {
     String pde;
 
     @Option(
+        names = "--profile",
+        defaultValue = "standard",
+        description = "Run profile: quick or standard (default ${DEFAULT-VALUE}).")
+    String profile;
+
+    @Option(
         names = "--seeds",
         split = ",",
         defaultValue = "1,2,3",
@@ -62,7 +77,7 @@ final class BenchCommand implements Runnable {
 
     @Option(
         names = "--work",
-        description = "Runs and evaluations (default ~/.piddm/bench/quality-<pde>32).")
+        description = "Runs and evaluations (default ~/.piddm/bench/quality-<pde>32-<profile>).")
     Path work;
 
     @Option(
@@ -76,7 +91,7 @@ final class BenchCommand implements Runnable {
       Pde kind = DataCommand.pde(spec.commandLine(), pde);
       QualitySettings settings;
       try {
-        settings = QualitySettings.quick(kind, seeds);
+        settings = QualitySettings.of(profile, kind, seeds);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -87,7 +102,7 @@ final class BenchCommand implements Runnable {
                   System.getProperty("user.home"),
                   ".piddm",
                   "bench",
-                  "quality-" + kind.id() + "32");
+                  "quality-" + kind.id() + settings.base().resolution() + "-" + profile);
       long started = System.nanoTime();
       QualityBench bench =
           new QualityBench(settings, dir, phases(started), line -> log(started, line));
@@ -123,13 +138,17 @@ final class BenchCommand implements Runnable {
         "DJL, the teacher's Heun sampling per sample, one reconstruction step, data generation",
         "against SciPy; writes DOCS/results/speed.json and rewrites DOCS/RESULTS.md."
       },
-      footer = {"", "Example:", "  piddm bench speed --run ~/.piddm/bench/quality-darcy32/seed-1"})
+      footer = {
+        "",
+        "Example:",
+        "  piddm bench speed --run ~/.piddm/bench/quality-darcy32-standard/seed-1"
+      })
   static final class Speed implements Callable<Integer> {
     @Option(
         names = "--run",
         description =
             "A training run's folder (default: seed 1 of the quality benchmark,"
-                + " ~/.piddm/bench/quality-darcy32/seed-1).")
+                + " ~/.piddm/bench/quality-darcy32-standard/seed-1).")
     Path run;
 
     @Option(
@@ -148,14 +167,14 @@ final class BenchCommand implements Runnable {
                       System.getProperty("user.home"),
                       ".piddm",
                       "bench",
-                      "quality-darcy32",
+                      "quality-darcy32-standard",
                       "seed-1"));
       SpeedReport report =
           SpeedBench.run(
               layout.teacherDir(),
               layout.studentDir(),
               layout.exportDir(),
-              Profiles.defaults("quick", Pde.DARCY, 32).teacher().samplerSteps(),
+              Profiles.defaults("standard", Pde.DARCY, 32).teacher().samplerSteps(),
               SpeedBench.Settings.standard(),
               Piddm.home());
       System.out.println("wrote " + ResultsDocument.write(report, docs));

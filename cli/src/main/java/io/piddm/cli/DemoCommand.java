@@ -317,6 +317,11 @@ final class DemoCommand implements Callable<Integer> {
     console.printf(
         "  %-40s %12.4g %14.4g%n",
         "relative PDE error (consistent residual)", m.get("teacher_pde_error"), m.get("pde_error"));
+    console.printf(
+        "  %-40s %12.4g %14.4g%n",
+        "u vs solver for its own a (median L2)",
+        m.getOrDefault("teacher_solution_consistency", Double.NaN),
+        m.getOrDefault("solution_consistency", Double.NaN));
     for (String c : List.of("a", "u")) {
       console.printf(
           "  %-40s %12.4g %14.4g%n", "MMSE " + c, m.get("teacher_mmse_" + c), m.get("mmse_" + c));
@@ -328,8 +333,11 @@ final class DemoCommand implements Callable<Integer> {
         m.getOrDefault("ground_truth_pde_error", Double.NaN));
     console.printf(
         "  Generate through the sampler (gRPC, 1 field): p50 %.1f ms, p99 %.1f ms; 16 fields:"
-            + " mean relative PDE error %s%n",
-        latency[0], latency[1], sample.has("relative_pde_error") ? meanOf(sample) : "–");
+            + " mean relative PDE error %s, median u vs solver %s%n",
+        latency[0],
+        latency[1],
+        sample.has("relative_pde_error") ? meanOf(sample, "relative_pde_error") : "–",
+        sample.has("solution_consistency") ? medianOf(sample, "solution_consistency") : "–");
     console.printf(
         "  inverse problem (u observed, 200 Adam steps on ε): relative L2 of a %s, error rate"
             + " %s%n",
@@ -345,13 +353,24 @@ final class DemoCommand implements Callable<Integer> {
     console.flush();
   }
 
-  private static String meanOf(JsonObject sample) {
-    var values = sample.getAsJsonArray("relative_pde_error");
+  private static String meanOf(JsonObject sample, String key) {
+    var values = sample.getAsJsonArray(key);
     double sum = 0;
     for (var v : values) {
       sum += v.getAsDouble();
     }
     return String.format("%.4g", sum / values.size());
+  }
+
+  private static String medianOf(JsonObject sample, String key) {
+    double[] v = new double[sample.getAsJsonArray(key).size()];
+    for (int k = 0; k < v.length; k++) {
+      v[k] = sample.getAsJsonArray(key).get(k).getAsDouble();
+    }
+    java.util.Arrays.sort(v);
+    double median =
+        v.length % 2 == 1 ? v[v.length / 2] : 0.5 * (v[v.length / 2 - 1] + v[v.length / 2]);
+    return String.format("%.4g", median);
   }
 
   private int run(List<String> args, PrintWriter output) {

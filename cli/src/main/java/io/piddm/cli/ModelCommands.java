@@ -81,10 +81,27 @@ final class ModelCommands {
             "Steps between checkpoints (default ${DEFAULT-VALUE}); a run started again resumes.")
     long checkpointEvery;
 
+    @Option(
+        names = "--final-lr-fraction",
+        defaultValue = "1",
+        description =
+            "Cosine decay after the warm-up to this fraction of the peak learning rate at the"
+                + " last step; 1 keeps it constant (default ${DEFAULT-VALUE}).")
+    double finalLearningRateFraction;
+
     TrainSettings settings(CommandLine commandLine, Path checkpoints) {
       try {
         return new TrainSettings(
-            batch, steps, learningRate, warmup, clip, ema, seed, checkpointEvery, checkpoints);
+            batch,
+            steps,
+            learningRate,
+            warmup,
+            clip,
+            ema,
+            seed,
+            checkpointEvery,
+            checkpoints,
+            finalLearningRateFraction);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(commandLine, e.getMessage());
       }
@@ -230,6 +247,21 @@ final class ModelCommands {
         description = "Fraction of the bank replaced at each refresh (default ${DEFAULT-VALUE}).")
     double refreshFraction;
 
+    @Option(
+        names = "--residual-warmup",
+        defaultValue = "0",
+        description =
+            "Student steps with the residual term off while the student learns its pairs"
+                + " (default ${DEFAULT-VALUE}).")
+    long residualWarmup;
+
+    @Option(
+        names = "--residual-ramp",
+        defaultValue = "0",
+        description =
+            "Steps over which λ then rises linearly to --lambda (default ${DEFAULT-VALUE}).")
+    long residualRamp;
+
     @Mixin Optimiser optimiser;
 
     @Override
@@ -237,7 +269,15 @@ final class ModelCommands {
       DistillSettings distill;
       try {
         distill =
-            new DistillSettings(bank, teacherSteps, refreshEvery, refreshFraction, lambda, 32);
+            new DistillSettings(
+                bank,
+                teacherSteps,
+                refreshEvery,
+                refreshFraction,
+                lambda,
+                32,
+                residualWarmup,
+                residualRamp);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
@@ -376,12 +416,13 @@ final class ModelCommands {
         return 0;
       }
       System.out.printf(
-          "%-18s %5s %12s %-28s %-28s %-22s %-22s%n",
+          "%-18s %5s %12s %-28s %-28s %-14s %-22s %-22s%n",
           "method",
           "NFE",
           "s/sample",
           "PDE error rel (training)",
           "PDE error rel (published)",
+          "u vs solver",
           "MMSE",
           "SMSE");
       for (SampleEvaluation.Report r : result.samples()) {
@@ -392,12 +433,15 @@ final class ModelCommands {
             r.pdeErrorRelative()
                 .get(io.piddm.physics.residual.ResidualSpecs.publishedCompatible(kind).id());
         System.out.printf(
-            "%-18s %5d %12.4f %-28s %-28s %-22s %-22s%n",
+            "%-18s %5d %12.4f %-28s %-28s %-14s %-22s %-22s%n",
             r.method(),
             r.networkEvaluations(),
             r.secondsPerSample(),
             consistent == null ? "–" : String.format("%.4g", consistent),
             published == null ? "–" : String.format("%.4g", published),
+            r.solutionConsistency() == null
+                ? "–"
+                : String.format("%.4g", r.solutionConsistencyMedian()),
             compact(r.mmse()),
             compact(r.smse()));
       }

@@ -150,6 +150,7 @@ final class SampleCommand implements Callable<Integer> {
     r.put("network_evaluations", g.networkEvaluations());
     r.put("pde_error", g.pdeError());
     r.put("relative_pde_error", g.relativePdeError());
+    r.put("solution_consistency", g.solutionConsistency());
     r.put("server_millis", g.serverMillis());
     r.put("round_trip_millis", g.roundTripMillis());
     r.put("files", files.stream().map(Path::toString).toList());
@@ -165,17 +166,25 @@ final class SampleCommand implements Callable<Integer> {
         g.seed(),
         g.networkEvaluations(),
         g.networkEvaluations() == 1 ? "" : "s");
-    out.printf("%6s  %20s  %20s%n", "field", "PDE error (mean R²)", "relative (‖R‖/‖f‖)");
+    out.printf(
+        "%6s  %20s  %20s  %22s%n",
+        "field", "PDE error (mean R²)", "relative (‖R‖/‖f‖)", "u vs solver (rel. L2)");
     for (int i = 0; i < g.count(); i++) {
-      out.printf("%6d  %20.4e  %20.4e%n", i, g.pdeError()[i], g.relativePdeError()[i]);
+      out.printf(
+          "%6d  %20.4e  %20.4e  %22.4e%n",
+          i, g.pdeError()[i], g.relativePdeError()[i], g.solutionConsistency()[i]);
     }
     if (g.count() > 1) {
       out.printf(
-          "%6s  %20.4e  %20.4e%n",
+          "%6s  %20.4e  %20.4e  %22.4e%n",
           "mean",
           Arrays.stream(g.pdeError()).average().orElse(Double.NaN),
-          Arrays.stream(g.relativePdeError()).average().orElse(Double.NaN));
+          Arrays.stream(g.relativePdeError()).average().orElse(Double.NaN),
+          Arrays.stream(g.solutionConsistency()).average().orElse(Double.NaN));
     }
+    out.println(
+        "u vs solver: the field's u against the project's solver's solution for its own a (the"
+            + " boundary value problem solved independently)");
     out.printf(
         "%.1f ms on the sampler, %.1f ms round trip%n", g.serverMillis(), g.roundTripMillis());
     out.printf(

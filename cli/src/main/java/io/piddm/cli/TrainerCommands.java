@@ -247,7 +247,7 @@ final class TrainerCommands {
     @Option(
         names = "--profile",
         defaultValue = "quick",
-        description = "quick or paper (default ${DEFAULT-VALUE}).")
+        description = "quick, standard or paper (default ${DEFAULT-VALUE}).")
     String profile;
 
     @Option(names = "--resolution", description = "Grid size S (default: the profile's).")

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.diffusion.train.TrainSettings;
@@ -38,7 +39,7 @@ class CheckpointTest {
   @Test
   void aResumedRunReachesTheSameWeightsAsAnUninterruptedOne(@TempDir Path dir) throws Exception {
     float[] data = TeacherOverfitTest.trainingSet();
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     try (Trainer straight = Trainer.teacher(edm, settings(6, dir.resolve("a"), 0), data, SAMPLE)) {
       straight.train((s, t, l, r, e, k) -> {});
 
@@ -58,7 +59,7 @@ class CheckpointTest {
   @Test
   void savedWeightsGiveBitIdenticalOutputs(@TempDir Path dir) throws Exception {
     float[] data = TeacherOverfitTest.trainingSet();
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     try (Trainer trainer = Trainer.teacher(edm, settings(2, dir, 0), data, SAMPLE);
         NDManager manager = NDManager.newBaseManager()) {
       trainer.train((s, t, l, r, e, k) -> {});

@@ -13,6 +13,7 @@ import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
@@ -44,7 +45,7 @@ class DistillationTest {
   static void trainTeacher() throws Exception {
     var set = TeacherOverfitTest.trainingSetWithNormalization();
     UNetSpec spec = UNetSpec.tiny(2);
-    Edm edm = new Edm(new UNet(spec));
+    Edm edm = new Edm(new UNet(spec), OutputConstraint.none());
     TrainSettings settings = new TrainSettings(8, 400, 5e-3, 50, 1.0, 0.95, 1, 0, null);
     teacherDir = dir.resolve("teacher");
     try (Trainer trainer = Trainer.teacher(edm, settings, set.data(), SAMPLE)) {
@@ -103,8 +104,10 @@ class DistillationTest {
       }
       NDArray eps = manager.create(noise, new Shape(16).addAll(SAMPLE));
       UNet net = teacher.net();
-      NDArray ode = new HeunSampler(new Edm(net), 6).sample(teacherWeights::get, eps);
-      Student student = new Student(net);
+      NDArray ode =
+          new HeunSampler(new Edm(net, OutputConstraint.none()), 6)
+              .sample(teacherWeights::get, eps);
+      Student student = new Student(net, OutputConstraint.none());
       DjlOps ops = new DjlOps();
       NDArray before = student.forward(ops, teacherWeights::get, eps);
       NDArray afterPure = student.forward(ops, pureWeights::get, eps);

@@ -15,6 +15,7 @@ import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.edm.Normalization;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
@@ -116,7 +117,7 @@ class GradientMemoryTest {
 
   @Test
   void teacherLossGradient() throws Exception {
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     TeacherObjective objective =
         new TeacherObjective(edm, TeacherOverfitTest.trainingSet(), SAMPLE, 4);
     try (NDManager manager = NDManager.newBaseManager()) {
@@ -135,18 +136,23 @@ class GradientMemoryTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       DjlParameters teacher = DjlParameters.initialise(net, manager, 4);
       PairBank bank =
-          new PairBank(new Edm(net), teacher, new DistillSettings(4, 2, 0, 0, 1, 4), SAMPLE, 8);
+          new PairBank(
+              new Edm(net, OutputConstraint.none()),
+              teacher,
+              new DistillSettings(4, 2, 0, 0, 1, 4),
+              SAMPLE,
+              8);
       bank.fill();
       StudentObjective objective =
           new StudentObjective(
-              new Student(net),
+              new Student(net, OutputConstraint.none()),
               bank,
               normalization,
               ResidualSpecs.training(Pde.DARCY),
               new Grid(SIZE),
               SAMPLE,
               4,
-              0.5,
+              new DistillSettings(4, 2, 0, 0, 0.5, 4),
               1.0);
       DjlParameters parameters = trainable(net, manager);
       assertSameUnderChurn(
@@ -157,7 +163,7 @@ class GradientMemoryTest {
 
   @Test
   void guidanceGradient() throws Exception {
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     Normalization normalization =
         new Normalization(List.of("a", "u"), new double[] {0.5, 0}, new double[] {2, 1});
     GuidedSampler sampler =

@@ -9,6 +9,7 @@ import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.edm.Normalization;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.diffusion.train.TrainSettings;
@@ -26,7 +27,7 @@ class GuidedSamplerTest {
   void guidanceMovesSamplesTowardTheObservations() throws Exception {
     int size = TeacherOverfitTest.SIZE;
     float[] data = TeacherOverfitTest.trainingSet();
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     TrainSettings settings = new TrainSettings(8, 400, 5e-3, 50, 1.0, 0.95, 1, 0, null);
     int length = 2 * size * size;
     int plane = size * size;

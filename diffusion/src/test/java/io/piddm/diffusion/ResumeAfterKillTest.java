@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.edm.Edm;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.diffusion.train.TrainSettings;
@@ -34,7 +35,7 @@ class ResumeAfterKillTest {
 
   /** The child process: trains, slowing down after step 10 so the parent can kill it mid-run. */
   public static void main(String[] args) throws Exception {
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     try (Trainer trainer =
         Trainer.teacher(
             edm, settings(Path.of(args[0])), TeacherOverfitTest.trainingSet(), SAMPLE)) {
@@ -88,7 +89,7 @@ class ResumeAfterKillTest {
         .as("child killed mid-run (log: %s)", Files.readString(dir.resolve("child.log")))
         .isBetween(15L, STEPS - 1);
 
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     float[] data = TeacherOverfitTest.trainingSet();
     try (Trainer straight = Trainer.teacher(edm, settings(dir.resolve("straight")), data, SAMPLE);
         Trainer resumed = Trainer.teacher(edm, settings(killed), data, SAMPLE)) {

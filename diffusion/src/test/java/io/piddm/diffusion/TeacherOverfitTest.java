@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.edm.Normalization;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.diffusion.train.TrainSettings;
@@ -93,7 +94,7 @@ class TeacherOverfitTest {
   @Test
   void theSamplerReproducesTheFieldsItOverfits() throws Exception {
     float[] data = trainingSet();
-    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)));
+    Edm edm = new Edm(new UNet(UNetSpec.tiny(2)), OutputConstraint.none());
     TrainSettings settings =
         new TrainSettings(
             8, Integer.getInteger("overfit.steps", 3000), 2e-3, 50, 1.0, 0.99, 1, 0, null);

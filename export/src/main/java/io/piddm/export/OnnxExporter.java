@@ -1,10 +1,12 @@
 package io.piddm.export;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.grid.Grid;
+import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.residual.ResidualSpec;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -72,6 +74,11 @@ public final class OnnxExporter {
       double[] std,
       ResidualSpec residual,
       Grid grid) {
+
+    /** The PDE's output constraint in this export's normalisation. */
+    public OutputConstraint constraint() {
+      return OutputConstraint.of(FieldConstraints.of(residual.pde()), mean, std, grid.size());
+    }
 
     public ExportSpec {
       UNet net = new UNet(spec);
@@ -223,7 +230,8 @@ public final class OnnxExporter {
                   }
                   return ops.graph().initializer("w." + key, data, net.shapes().get(key));
                 });
-    return new Student(net).physical(ops, lookup, eps, export.std(), export.mean());
+    return new Student(net, export.constraint())
+        .physical(ops, lookup, eps, export.std(), export.mean());
   }
 
   private static Map<String, String> metadata(ExportSpec export, String graphKind) {

@@ -31,6 +31,7 @@ public final class OnnxGraph {
   public static final int IR_VERSION = 8;
   public static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
   public static final int INT64 = TensorProto.DataType.INT64_VALUE;
+  public static final int BOOL = TensorProto.DataType.BOOL_VALUE;
 
   /** An omitted optional input. */
   public static final Sym NONE = new Sym("", new long[0], FLOAT);

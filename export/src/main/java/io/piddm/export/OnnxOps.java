@@ -313,6 +313,40 @@ public final class OnnxOps implements Ops<Sym> {
     return add(mul(x, g.constant(toFloat(scale), c, 1, 1)), g.constant(toFloat(shift), c, 1, 1));
   }
 
+  /**
+   * Max then Min against per-channel constants [C, 1, 1]. Backward: the gradient where the clamp
+   * left the value as it was (y = x), zero where it cut it.
+   */
+  @Override
+  public Sym clampChannels(Sym x, double[] lower, double[] upper) {
+    int c = lower.length;
+    Sym y =
+        g.node(
+            "Min",
+            x.shape(),
+            List.of(
+                g.node("Max", x.shape(), List.of(x, g.constant(toFloat(lower), c, 1, 1))),
+                g.constant(toFloat(upper), c, 1, 1)));
+    return record(
+        y,
+        gy ->
+            grad(
+                x,
+                () -> {
+                  Sym same = g.node("Equal", OnnxGraph.BOOL, x.shape(), List.of(y, x));
+                  Sym pass =
+                      g.node("Cast", x.shape(), List.of(same), integer("to", OnnxGraph.FLOAT));
+                  return g.node("Mul", x.shape(), List.of(gy, pass));
+                }),
+        x);
+  }
+
+  @Override
+  public Sym maskPixels(Sym x, float[] keep, float[] fill) {
+    long[] plane = Arrays.copyOfRange(x.shape(), 1, x.rank());
+    return add(mul(x, g.constant(keep, plane)), g.constant(fill, plane));
+  }
+
   // ---------------------------------------------------------------- primitives
 
   public Sym sub(Sym a, Sym b) {

@@ -70,7 +70,8 @@ public final class TrainedModelExport {
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters parameters = model.loadWeights(studentDir, manager)) {
       expected =
-          new io.piddm.diffusion.net.Student(model.net())
+          model
+              .student()
               .physical(
                   new io.piddm.diffusion.djl.DjlOps(),
                   parameters::get,

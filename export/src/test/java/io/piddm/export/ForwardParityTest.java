@@ -46,7 +46,7 @@ class ForwardParityTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       Map<String, NDArray> params = Fixtures.djlParameters(manager, spec, export.weights());
       expected =
-          new Student(new UNet(spec))
+          new Student(new UNet(spec), export.constraint())
               .physical(
                   new DjlOps(),
                   params::get,

@@ -47,7 +47,12 @@ class GradientParityTest {
     /** No observations, λ_obs = 0: the PIDDM-ref objective. */
     RESIDUAL_ONLY,
     /** Burgers (one channel, periodic columns), 3 % observed: the wrap-around path. */
-    BURGERS_PERIODIC
+    BURGERS_PERIODIC,
+    /**
+     * Darcy with a wide normalisation of a, so the [3, 12] clamp of the output constraint cuts part
+     * of the coefficient: the clamp's backward (gradient only where it let the value through).
+     */
+    CLAMPED
   }
 
   record Inputs(float[] eps, float[] observed, float[] mask, float lambdaObs, float lambdaPde) {}
@@ -70,7 +75,7 @@ class GradientParityTest {
           switch (c) {
             case FORWARD -> channel == 0 ? 1 : 0;
             case INVERSE -> channel == channels - 1 ? 1 : 0;
-            case RANDOM, BURGERS_PERIODIC -> random.nextDouble() < 0.03 ? 1 : 0;
+            case RANDOM, BURGERS_PERIODIC, CLAMPED -> random.nextDouble() < 0.03 ? 1 : 0;
             case RESIDUAL_ONLY -> 0;
           };
     }
@@ -85,16 +90,20 @@ class GradientParityTest {
         Arguments.of(Case.RANDOM, UNetSpec.tiny(2)),
         Arguments.of(Case.RESIDUAL_ONLY, UNetSpec.tiny(2)),
         Arguments.of(Case.RANDOM, UNetSpec.preset32(2)),
-        Arguments.of(Case.BURGERS_PERIODIC, UNetSpec.tiny(1)));
+        Arguments.of(Case.BURGERS_PERIODIC, UNetSpec.tiny(1)),
+        Arguments.of(Case.CLAMPED, UNetSpec.tiny(2)));
   }
 
   @ParameterizedTest(name = "{0}, {1}")
   @MethodSource("cases")
   void onnxGradientMatchesDjlAutograd(Case c, UNetSpec spec) throws Exception {
     OnnxExporter.ExportSpec export =
-        c == Case.BURGERS_PERIODIC
-            ? Fixtures.export(spec, SIZE, 21, ResidualSpecs.byId("burgers/central"))
-            : Fixtures.export(spec, SIZE, 21);
+        switch (c) {
+          case BURGERS_PERIODIC ->
+              Fixtures.export(spec, SIZE, 21, ResidualSpecs.byId("burgers/central"));
+          case CLAMPED -> wideCoefficient(Fixtures.export(spec, SIZE, 21));
+          default -> Fixtures.export(spec, SIZE, 21);
+        };
     Inputs in = inputs(c, export, 8);
     Outputs onnx;
     Path file = OnnxExporter.export(export, dir).reconstruct();
@@ -112,6 +121,38 @@ class GradientParityTest {
     assertThat(lossRel).as("loss").isLessThan(1e-4);
     assertThat(Fixtures.maxAbsDiff(onnx.xMix(), djl.xMix())).as("x_mix").isLessThan(1e-4);
     assertThat(Fixtures.relativeL2(onnx.grad(), djl.grad())).as("grad_eps").isLessThan(1e-3);
+    if (spec.channels() == 2) {
+      // the output constraint holds in the exported graph: u = 0 on ∂Ω, a inside [3, 12]
+      int plane = SIZE * SIZE;
+      int clamped = 0;
+      for (int k = 0; k < onnx.xMix().length; k++) {
+        int p = k % plane;
+        boolean observed = in.mask()[k] == 1;
+        if ((k / plane) % 2 == 0 && !observed) {
+          assertThat((double) onnx.xMix()[k]).isBetween(3 - 1e-4, 12 + 1e-4);
+          clamped +=
+              Math.abs(onnx.xMix()[k] - 3) < 1e-5 || Math.abs(onnx.xMix()[k] - 12) < 1e-5 ? 1 : 0;
+        } else if (!observed
+            && io.piddm.physics.pde.FieldConstraints.onBoundary(p / SIZE, p % SIZE, SIZE)) {
+          assertThat(onnx.xMix()[k]).isZero();
+        }
+      }
+      if (c == Case.CLAMPED) {
+        assertThat(clamped).as("coefficient values cut by the clamp").isGreaterThan(10);
+      }
+    }
+  }
+
+  private static OnnxExporter.ExportSpec wideCoefficient(OnnxExporter.ExportSpec e) {
+    return new OnnxExporter.ExportSpec(
+        e.name(),
+        e.version(),
+        e.spec(),
+        e.weights(),
+        e.mean(),
+        new double[] {40, e.std()[1]},
+        e.residual(),
+        e.grid());
   }
 
   /** ⟨∂loss/∂ε, v⟩ against (L(ε + t v) − L(ε − t v)) / 2t on the same graph. */
@@ -176,7 +217,7 @@ class GradientParityTest {
       NDArray mask = manager.create(in.mask(), shape);
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray d =
-            new Student(new UNet(spec))
+            new Student(new UNet(spec), export.constraint())
                 .physical(new DjlOps(), params::get, eps, export.std(), export.mean());
         NDArray misfit = d.sub(observed).mul(mask);
         NDArray obsTerm = misfit.mul(misfit).sum(new int[] {1, 2, 3});

@@ -13,7 +13,8 @@ import java.util.function.Function;
  * The flat metric names a run publishes in its manifest (and promotion gates compare against), each
  * the mean over the evaluation seeds. Student metrics carry no prefix ({@code pde_error} is the
  * student's relative PDE error under the consistent residual), the teacher's carry {@code
- * teacher_}, the solver's own {@code ground_truth_}.
+ * teacher_}, the solver's own {@code ground_truth_}. {@code solution_consistency} is the median
+ * relative L2 of the generated u to the solver's solution for the generated a (elliptic PDEs).
  */
 final class RunMetrics {
 
@@ -52,6 +53,11 @@ final class RunMetrics {
         prefix + "pde_error_published", mean(reports, r -> r.pdeErrorRelative().get(published)));
     if (index == 0) {
       return;
+    }
+    if (reports.get(0).solutionConsistency() != null) {
+      metrics.put(
+          prefix + "solution_consistency",
+          mean(reports, SampleEvaluation.Report::solutionConsistencyMedian));
     }
     for (String channel : reports.get(0).mmse().keySet()) {
       metrics.put(prefix + "mmse_" + channel, mean(reports, r -> r.mmse().get(channel)));

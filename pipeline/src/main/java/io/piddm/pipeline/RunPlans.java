@@ -27,6 +27,8 @@ public final class RunPlans {
     h.put("pair_bank.refresh_every", Long.toString(plan.distill().refreshEvery()));
     h.put("pair_bank.refresh_fraction", Double.toString(plan.distill().refreshFraction()));
     h.put("student.lambda_train", Double.toString(plan.distill().lambdaTrain()));
+    h.put("student.residual_warmup_steps", Long.toString(plan.distill().residualWarmupSteps()));
+    h.put("student.residual_ramp_steps", Long.toString(plan.distill().residualRampSteps()));
     training(h, "student.", plan.student());
     h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
     h.put("evaluation.seeds", plan.evaluation().seeds().toString());

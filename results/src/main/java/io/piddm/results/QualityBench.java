@@ -7,9 +7,10 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.distill.Distillation;
+import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlParameters;
-import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.GuidedSampler;
+import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.eval.ModelEvaluation;
 import io.piddm.diffusion.eval.SampleEvaluation;
 import io.piddm.diffusion.io.AtomicFiles;
@@ -48,14 +49,24 @@ import org.jetbrains.bio.npy.NpyFile;
  * PIDDM-1 student, export) through {@link RunPipeline}, then every method of the results table
  * against the shared held-out set — the solver's own fields, the teacher with Heun, the teacher
  * with residual guidance, a student distilled with λ_train = 0 from the same pairs, PIDDM-1,
- * PIDDM-ref with k steps — and the downstream tasks (guided teacher; PIDDM reconstruction through
- * ONNX Runtime as the sampler runs it). Each seed's results are kept in its folder, so a benchmark
- * that was stopped resumes with the seeds it has not finished.
+ * PIDDM-ref with k steps, and a second solver set (the finite-sample floor of MMSE/SMSE) — and the
+ * downstream tasks (guided teacher; PIDDM reconstruction through ONNX Runtime as the sampler runs
+ * it). Each seed's results are kept in its folder, so a benchmark that was stopped resumes with the
+ * seeds it has not finished. The first seed's samples of PIDDM-1, PIDDM-ref and the teacher are
+ * also kept as arrays ({@link #SAMPLES}), for anyone to judge with a solver of their own.
  */
 public final class QualityBench {
 
   private static final String SEED_RESULT = "seed-result.json";
   private static final int EVALUATION_BATCH = 8;
+
+  /** Where a seed's sample arrays are: {@code <seed dir>/bench/samples/<method>.npy}. */
+  public static final String SAMPLES = "bench/samples";
+
+  /** Fields per saved sample array: enough to look at, small enough to commit (64 KiB at 32²). */
+  static final int SAVED_SAMPLES = 16;
+
+  static final String REFERENCE_SET = "reference-set";
   static final Gson GSON =
       new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
@@ -111,6 +122,8 @@ public final class QualityBench {
     pipeline.run();
     Path bench = dir.resolve("bench");
     Path heldOut = pipeline.heldOutData();
+    // the first seed's samples are kept as arrays; the others' only as scores
+    Path samples = seed == settings.seeds().get(0) ? dir.resolve(SAMPLES) : null;
     List<MethodRow> methods = new ArrayList<>();
     List<TaskRow> tasks = new ArrayList<>();
 
@@ -123,7 +136,10 @@ public final class QualityBench {
             bench.resolve("teacher"),
             n -> {});
     methods.add(MethodRow.of(teacher.samples().get(0), "ground-truth", "solver"));
-    methods.add(MethodRow.of(teacher.samples().get(1), teacher.samples().get(1).method(), "DJL"));
+    methods.add(referenceRow(heldOut, bench.resolve(REFERENCE_SET)));
+    String heun = teacher.samples().get(1).method();
+    methods.add(MethodRow.of(teacher.samples().get(1), heun, "DJL"));
+    saveSamples(samples, heun, pipeline.teacherDir());
     teacher.tasks().forEach(t -> tasks.add(TaskRow.of(t)));
 
     log.accept("seed " + seed + ": data-space baseline (no model) on the same tasks");
@@ -137,10 +153,8 @@ public final class QualityBench {
             bench.resolve("data-space"))
         .forEach(t -> tasks.add(TaskRow.of(t)));
 
-    if (settings.guidedSamples() >= 2) {
-      log.accept("seed " + seed + ": teacher with residual guidance");
-      methods.add(guidedTeacher(pipeline.teacherDir(), heldOut, bench.resolve("teacher-guided")));
-    }
+    log.accept("seed " + seed + ": teacher with residual guidance");
+    methods.add(guidedTeacher(pipeline.teacherDir(), heldOut, bench.resolve("teacher-guided")));
 
     log.accept("seed " + seed + ": student distilled with λ_train = 0 from the same pairs");
     Path control = dir.resolve("student-lambda0");
@@ -148,26 +162,23 @@ public final class QualityBench {
       DistillSettings d = settings.base().distill();
       Distillation.run(
           pipeline.teacherDir(),
-          new DistillSettings(
-              d.bankSize(),
-              d.teacherSteps(),
-              d.refreshEvery(),
-              d.refreshFraction(),
-              0,
-              d.generationBatch()),
+          d.withLambdaTrain(0),
           settings.planFor(seed).student().withCheckpointDirectory(control.resolve("checkpoint")),
           control,
           (step, total, loss, rate, eta, skipped) -> {});
     }
     methods.add(student(control, heldOut, bench.resolve("student-lambda0"), "piddm-lambda0"));
     methods.add(student(pipeline.studentDir(), heldOut, bench.resolve("student"), "piddm-1"));
+    saveSamples(samples, "piddm-1", pipeline.studentDir());
 
     log.accept("seed " + seed + ": PIDDM-ref and reconstructions through ONNX Runtime");
     try (StudentModel onnx =
         StudentModel.open(pipeline.exportDir(), OnnxSessions.Provider.CPU, 1)) {
       onnx.warmUp();
+      int largest = settings.refinementSteps().stream().max(Integer::compare).orElseThrow();
       for (int k : settings.refinementSteps()) {
-        methods.add(refined(onnx, k, heldOut, bench.resolve("piddm-ref")));
+        methods.add(
+            refined(onnx, k, heldOut, bench.resolve("piddm-ref"), k == largest ? samples : null));
       }
       for (ReconstructionEvaluation.TaskReport t :
           ReconstructionEvaluation.evaluate(
@@ -220,11 +231,11 @@ public final class QualityBench {
     int size = model.resolution();
     int channels = pde.channels().size();
     int length = channels * size * size;
-    int n = settings.guidedSamples();
+    int n = settings.samples();
     Grid grid = new Grid(size);
     GuidedSampler guided =
         new GuidedSampler(
-            new Edm(model.net()),
+            model.edm(),
             model.normalization(),
             ResidualSpecs.training(pde),
             grid,
@@ -267,8 +278,11 @@ public final class QualityBench {
         "DJL");
   }
 
-  /** PIDDM-ref: k Adam steps on ε against the residual, as the sampler's Generate runs them. */
-  private MethodRow refined(StudentModel onnx, int k, Path heldOut, Path out)
+  /**
+   * PIDDM-ref: k Adam steps on ε against the residual, as the sampler's Generate runs them; the
+   * first fields are saved under {@code samples} unless it is null.
+   */
+  private MethodRow refined(StudentModel onnx, int k, Path heldOut, Path out, Path samples)
       throws IOException, ai.onnxruntime.OrtException {
     int n = settings.samples();
     QualitySettings.Refinement r = settings.refinement();
@@ -289,10 +303,79 @@ public final class QualityBench {
     double seconds = (System.nanoTime() - start) / 1e9 / n;
     Pde pde = settings.base().pde();
     String method = "piddm-ref-" + k;
+    if (samples != null) {
+      save(samples.resolve(method + ".npy"), fields, pde.channels().size(), onnx.gridSize());
+    }
     return MethodRow.of(
         judged(method, pde, new Grid(onnx.gridSize()), fields, n, heldOut, 1 + 2 * k, seconds, out),
         method,
         "ONNX Runtime");
+  }
+
+  /**
+   * A second set from the solver ({@link QualitySettings#referenceSeed}, as many fields as every
+   * method generates) scored like a method: the MMSE/SMSE two independent solver sets of that size
+   * differ by, the floor to read the methods' ratios against. Generated once, the same for every
+   * training seed, through the generator the held-out set comes from.
+   */
+  private MethodRow referenceRow(Path heldOut, Path out) throws IOException, InterruptedException {
+    Pde pde = settings.base().pde();
+    int size = settings.base().resolution();
+    int n = settings.samples();
+    Path set = workDir.resolve(REFERENCE_SET);
+    if (!Files.isRegularFile(set.resolve(DatasetGenerator.SIDECAR))
+        || !Files.isRegularFile(set.resolve(DatasetGenerator.FIELDS))) {
+      new DatasetGenerator(
+              new DatasetSpec(pde, size, n, settings.referenceSeed()), settings.base().threads())
+          .generate(set, done -> {});
+    }
+    float[] fields =
+        NpyFile.read(set.resolve(DatasetGenerator.FIELDS), Integer.MAX_VALUE).asFloatArray();
+    return MethodRow.of(
+        judged(REFERENCE_SET, pde, new Grid(size), fields, n, heldOut, 0, 0, out),
+        REFERENCE_SET,
+        "solver");
+  }
+
+  /**
+   * Saves the first {@link #SAVED_SAMPLES} samples of a teacher (Heun) or a student as {@code
+   * ModelEvaluation} scored them: the same noise streams, drawn again, since its result holds only
+   * the scores. Cheap: a few seconds for the teacher's 16 samples at 32².
+   */
+  private void saveSamples(Path samples, String method, Path modelDir) throws IOException {
+    if (samples == null) {
+      return;
+    }
+    TrainedModel model = TrainedModel.read(modelDir);
+    int channels = model.pdeKind().channels().size();
+    int size = model.resolution();
+    int n = Math.min(SAVED_SAMPLES, settings.samples());
+    try (NDManager manager = NDManager.newBaseManager();
+        DjlParameters weights = model.loadWeights(modelDir, manager)) {
+      NDArray eps =
+          manager.create(
+              ModelEvaluation.noise(settings.sampleSeed(), 0, n, channels * size * size),
+              new Shape(n, channels, size, size));
+      NDArray x =
+          TrainedModel.TEACHER.equals(model.kind())
+              ? new HeunSampler(model.edm(), settings.base().teacher().samplerSteps())
+                  .sample(weights::get, eps)
+              : model.student().forward(new DjlOps(), weights::get, eps);
+      save(
+          samples.resolve(method + ".npy"),
+          model.normalization().toPhysical(x).toFloatArray(),
+          channels,
+          size);
+    }
+  }
+
+  /** The first {@link #SAVED_SAMPLES} of {@code fields} (N×C×S×S, physical units) as float32. */
+  private static void save(Path file, float[] fields, int channels, int size) throws IOException {
+    int length = channels * size * size;
+    int n = Math.min(SAVED_SAMPLES, fields.length / length);
+    Files.createDirectories(file.getParent());
+    NpyFile.write(
+        file, java.util.Arrays.copyOf(fields, n * length), new int[] {n, channels, size, size});
   }
 
   private SampleEvaluation.Report judged(
@@ -362,7 +445,7 @@ public final class QualityBench {
     d.put("held_out_count", settings.heldOutCount());
     d.put("samples", settings.samples());
     d.put("sample_seed", settings.sampleSeed());
-    d.put("guided_samples", settings.guidedSamples());
+    d.put("reference_seed", settings.referenceSeed());
     d.put("guidance", settings.guidance());
     d.put("guided_tasks", settings.guidedTasks());
     d.put("data_space", settings.dataSpace());

@@ -3,6 +3,7 @@ package io.piddm.results;
 import io.piddm.diffusion.eval.ModelEvaluation;
 import io.piddm.diffusion.eval.SampleEvaluation;
 import io.piddm.inference.eval.ReconstructionEvaluation;
+import io.piddm.physics.metrics.SolutionConsistency;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,15 @@ public record QualityReport(
   public record SeedResult(
       long seed, List<MethodRow> methods, List<TaskRow> tasks, Map<String, Double> costs) {}
 
-  /** One method's unconditional samples against the held-out set. */
+  /**
+   * One method's unconditional samples against the held-out set.
+   *
+   * @param solutionConsistency median relative L2 of the generated u to the solver's solution for
+   *     the generated a ({@link SolutionConsistency}); NaN where the PDE has none (Burgers)
+   * @param solutionConsistencyThresholded the same with Darcy's a thresholded to {3, 12}; NaN for
+   *     the other PDEs
+   * @param solutionConsistencyFailed samples whose a the solver refused (counted as +∞)
+   */
   public record MethodRow(
       String method,
       String engine,
@@ -36,9 +45,13 @@ public record QualityReport(
       double secondsPerSample,
       Map<String, Double> pdeErrorRelative,
       Map<String, Double> mmse,
-      Map<String, Double> smse) {
+      Map<String, Double> smse,
+      double solutionConsistency,
+      double solutionConsistencyThresholded,
+      int solutionConsistencyFailed) {
 
     static MethodRow of(SampleEvaluation.Report report, String method, String engine) {
+      SolutionConsistency c = report.solutionConsistency();
       return new MethodRow(
           method,
           engine,
@@ -47,7 +60,10 @@ public record QualityReport(
           report.secondsPerSample(),
           report.pdeErrorRelative(),
           report.mmse(),
-          report.smse());
+          report.smse(),
+          report.solutionConsistencyMedian(),
+          c == null ? Double.NaN : c.thresholdedMedian(),
+          c == null ? 0 : c.failed());
     }
   }
 

@@ -12,10 +12,12 @@ import java.util.List;
 /**
  * What the quality benchmark runs. Every training seed gets a whole run of {@code base} (the
  * profile's plan, with the dataset, teacher and student seeds replaced by the training seed); all
- * of them are judged against the same held-out set ({@code heldOutSeed}, never a training seed).
+ * of them are judged against the same held-out set ({@code heldOutSeed}, never a training seed). A
+ * second solver set of {@code samples} fields ({@link #referenceSeed()}) is scored against it as a
+ * method would be: the finite-sample floor of MMSE and SMSE.
  *
- * @param samples unconditional samples per method and training seed
- * @param guidedSamples unconditional samples of the teacher with residual guidance (expensive)
+ * @param samples unconditional samples per method and training seed, the same for every method (the
+ *     guided teacher included), so MMSE/SMSE share one finite-sample floor
  * @param guidance the guided teacher: unconditional (residual only) and the downstream tasks
  * @param guidedTasks held-out fields per downstream task of the guided teacher and of the
  *     data-space baseline
@@ -33,7 +35,6 @@ public record QualitySettings(
     int heldOutCount,
     int samples,
     long sampleSeed,
-    int guidedSamples,
     GuidedSampler.Settings guidance,
     int guidedTasks,
     DataSpaceOptimisation.Settings dataSpace,
@@ -49,20 +50,22 @@ public record QualitySettings(
   public QualitySettings {
     seeds = List.copyOf(seeds);
     refinementSteps = List.copyOf(refinementSteps);
-    if (seeds.isEmpty() || seeds.contains(heldOutSeed)) {
+    if (seeds.isEmpty() || seeds.contains(heldOutSeed) || seeds.contains(heldOutSeed + 1)) {
       throw new IllegalArgumentException(
           "quality bench: at least one training seed, none equal to the held-out seed "
-              + heldOutSeed);
+              + heldOutSeed
+              + " or the reference set's seed "
+              + (heldOutSeed + 1));
     }
-    if (samples < 2 || heldOutCount < 2 || guidedSamples < 0 || guidedTasks < 0) {
+    if (samples < 2 || heldOutCount < 2 || guidedTasks < 0) {
       throw new IllegalArgumentException(
           "quality bench: at least 2 samples and 2 held-out fields, no negative counts");
     }
   }
 
   /**
-   * The CPU-sized benchmark: the {@code quick} profile's runs at 32², three seeds, 32 samples per
-   * method against 64 held-out fields.
+   * The CPU-sized demonstration: the {@code quick} profile's runs at 32², 32 samples per method
+   * against 64 held-out fields.
    */
   public static QualitySettings quick(Pde pde, List<Long> seeds) {
     return new QualitySettings(
@@ -72,7 +75,6 @@ public record QualitySettings(
         64,
         32,
         7,
-        8,
         new GuidedSampler.Settings(100, 50, 1e-4),
         8,
         new DataSpaceOptimisation.Settings(1000, 0.05),
@@ -81,6 +83,48 @@ public record QualitySettings(
         new ReconstructionEvaluation.Settings(8, 200, 1.0, 1e-6, 1, 0.03, 20, 3),
         new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-3, 0.03, 20, 3),
         8);
+  }
+
+  /**
+   * The benchmark of a CPU result: the {@code standard} profile's runs, otherwise as {@link
+   * #quick}.
+   */
+  public static QualitySettings standard(Pde pde, List<Long> seeds) {
+    QualitySettings q = quick(pde, seeds);
+    return new QualitySettings(
+        Profiles.defaults("standard", pde, 32),
+        seeds,
+        q.heldOutSeed(),
+        q.heldOutCount(),
+        q.samples(),
+        q.sampleSeed(),
+        q.guidance(),
+        q.guidedTasks(),
+        q.dataSpace(),
+        q.refinementSteps(),
+        q.refinement(),
+        q.forwardReconstruction(),
+        q.reconstruction(),
+        q.solverTimingFields());
+  }
+
+  /** The settings of {@code profile}'s benchmark ({@code quick} or {@code standard}). */
+  public static QualitySettings of(String profile, Pde pde, List<Long> seeds) {
+    return switch (profile) {
+      case "quick" -> quick(pde, seeds);
+      case "standard" -> standard(pde, seeds);
+      default ->
+          throw new IllegalArgumentException(
+              "profile: the quality bench runs quick or standard, got \"" + profile + "\"");
+    };
+  }
+
+  /**
+   * The seed of the second solver set, the finite-sample reference row: next to the held-out seed,
+   * never a training seed (refused).
+   */
+  public long referenceSeed() {
+    return heldOutSeed + 1;
   }
 
   /** The sparse task's points, the same for every method: those of the PIDDM reconstruction. */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlParameters;
-import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.eval.ModelEvaluation;
 import io.piddm.diffusion.model.TrainedModel;
@@ -91,7 +90,7 @@ public final class SpeedBench {
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters studentWeights = student.loadWeights(studentDir, manager);
         DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager)) {
-      Student net = new Student(student.net());
+      Student net = student.student();
       djlStudent =
           time(
               settings.runs(),
@@ -101,7 +100,7 @@ public final class SpeedBench {
                   student.normalization().toPhysical(x).toFloatArray();
                 }
               });
-      HeunSampler heun = new HeunSampler(new Edm(teacher.net()), heunSteps);
+      HeunSampler heun = new HeunSampler(teacher.edm(), heunSteps);
       teacherHeun =
           time(
               settings.teacherRuns(),

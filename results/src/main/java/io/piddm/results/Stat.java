@@ -13,6 +13,14 @@ public record Stat(double mean, double std, int n) {
     return new Stat(Moments.mean(v), Moments.sampleStd(v), v.length);
   }
 
+  /**
+   * Mean and spread of every value, non-finite ones included: a verdict must fail on a seed whose
+   * ratio is NaN or infinite, where {@link #of} would drop it from the table's mean.
+   */
+  static Stat ofAll(double[] values) {
+    return new Stat(Moments.mean(values), Moments.sampleStd(values), values.length);
+  }
+
   /** Three significant digits, the spread with the mean's precision. */
   public String format() {
     if (n == 0) {

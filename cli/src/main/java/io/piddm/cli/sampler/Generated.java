@@ -4,7 +4,9 @@ package io.piddm.cli.sampler;
  * The answer to Generate: {@code fields[i]} is field i (C × H × W, physical units), {@code
  * pdeError[i]} its PDE error as the sampler reports it (mean R² under the model's residual spec),
  * {@code relativePdeError[i]} ‖R‖/‖f‖ computed here under the same spec (NaN when the PDE is not
- * known), the network evaluations per field, and the latency on the server and round trip.
+ * known), {@code solutionConsistency[i]} the relative L2 of its u to the project's solver's
+ * solution for its a (NaN where the PDE is not an elliptic boundary value problem), the network
+ * evaluations per field, and the latency on the server and round trip.
  */
 public record Generated(
     ServedModel model,
@@ -12,6 +14,7 @@ public record Generated(
     float[][] fields,
     double[] pdeError,
     double[] relativePdeError,
+    double[] solutionConsistency,
     int networkEvaluations,
     double serverMillis,
     double roundTripMillis) {

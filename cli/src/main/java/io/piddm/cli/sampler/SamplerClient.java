@@ -200,9 +200,11 @@ public final class SamplerClient implements AutoCloseable {
     }
     float[][] fields = new float[count][];
     double[] relative = new double[count];
+    double[] consistency = new double[count];
     for (int i = 0; i < count; i++) {
       fields[i] = java.util.Arrays.copyOfRange(all, i * served.dim(), (i + 1) * served.dim());
       relative[i] = served.pdeError(all, i).map(PdeError::relative).orElse(Double.NaN);
+      consistency[i] = served.solutionConsistency(all, i).orElse(Double.NaN);
     }
     return new Generated(
         served,
@@ -210,6 +212,7 @@ public final class SamplerClient implements AutoCloseable {
         fields,
         r.getPdeErrorList().stream().mapToDouble(Double::doubleValue).toArray(),
         relative,
+        consistency,
         r.getNetworkEvaluations(),
         r.getServerMillis(),
         roundTrip);

@@ -2,8 +2,8 @@ package io.piddm.cli.sampler;
 
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.metrics.SampleMetrics;
+import io.piddm.physics.pde.EllipticGenerator;
 import io.piddm.physics.render.FieldRenderer;
-import io.piddm.physics.task.DownstreamTask;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -164,7 +164,7 @@ public final class SamplerOutputs {
       }
       Double rate =
           darcy && m.channels().get(c).equals("a")
-              ? SampleMetrics.errorRate(e, t, DownstreamTask.DARCY_THRESHOLD)
+              ? SampleMetrics.errorRate(e, t, EllipticGenerator.DARCY_THRESHOLD)
               : null;
       errors.add(new ChannelError(m.channels().get(c), observed[c], l2, rate));
     }

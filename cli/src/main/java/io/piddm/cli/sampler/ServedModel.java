@@ -3,6 +3,7 @@ package io.piddm.cli.sampler;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.metrics.PdeError;
+import io.piddm.physics.metrics.SolutionConsistency;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ArrayEvaluator;
 import io.piddm.physics.residual.ResidualSpecs;
@@ -94,6 +95,20 @@ public record ServedModel(
     Optional<Pde> which = judgeable();
     return which.map(
         p -> PdeError.of(ResidualSpecs.training(p), new Grid(height), channelsOf(fields, index)));
+  }
+
+  /**
+   * The relative L2 of field {@code index}'s u to the project's solver's solution for its a ({@link
+   * SolutionConsistency}); empty where the PDE is unknown or not an elliptic boundary value problem
+   * (Burgers).
+   */
+  public Optional<Double> solutionConsistency(float[] fields, int index) {
+    return judgeable()
+        .filter(SolutionConsistency::applies)
+        .map(
+            p ->
+                SolutionConsistency.of(p, new Grid(height), List.of(channelsOf(fields, index)))
+                    .perSample()[0]);
   }
 
   /**

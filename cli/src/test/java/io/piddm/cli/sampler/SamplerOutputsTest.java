@@ -43,6 +43,7 @@ class SamplerOutputsTest {
             new float[][] {field(0), field(1), field(2)},
             new double[] {1, 2, 3},
             new double[] {0.1, 0.2, 0.3},
+            new double[] {0.01, 0.02, 0.03},
             1,
             1,
             2);
@@ -65,7 +66,8 @@ class SamplerOutputsTest {
     for (int i = 0; i < many.length; i++) {
       many[i] = field(i);
     }
-    Generated g = new Generated(MODEL, 1, many, new double[20], new double[20], 1, 1, 1);
+    Generated g =
+        new Generated(MODEL, 1, many, new double[20], new double[20], new double[20], 1, 1, 1);
     assertThat(SamplerOutputs.samplesSheet(g).getHeight()).isEqualTo(16 * panelHeight());
   }
 

@@ -3,10 +3,9 @@ package io.piddm.diffusion.distill;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.djl.DjlParameters;
-import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.model.TrainedModel;
-import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
+import io.piddm.diffusion.train.LossTrace;
 import io.piddm.diffusion.train.TrainSettings;
 import io.piddm.diffusion.train.Trainer;
 import io.piddm.diffusion.train.TrainingListener;
@@ -30,6 +29,9 @@ public final class Distillation {
 
   /** Samples of the PDE's own generator that set the source scale of the residual term. */
   private static final int SOURCE_SAMPLES = 8;
+
+  /** Steps between two lines of the loss trace. */
+  static final long TRACE_EVERY = 10;
 
   private Distillation() {}
 
@@ -74,23 +76,25 @@ public final class Distillation {
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager)) {
       PairBank bank =
-          new PairBank(new Edm(net), teacherWeights, distill, sampleShape, training.seed());
+          new PairBank(teacher.edm(), teacherWeights, distill, sampleShape, training.seed());
       bank.setListener(pairs);
       StudentObjective objective =
           new StudentObjective(
-              new Student(net),
+              teacher.student(),
               bank,
               teacher.normalization(),
               spec,
               grid,
               sampleShape,
               training.batchSize(),
-              distill.lambdaTrain(),
+              distill,
               sourceRms(pde, grid, spec));
       long started = System.nanoTime();
       try (Trainer trainer =
           Trainer.startOrResume(net, training, objective, teacherWeights::copy)) {
-        trainer.train(listener);
+        trainer.train(
+            new LossTrace(
+                outputDir.resolve(LossTrace.FILE), TRACE_EVERY, objective::lastTerms, listener));
         double seconds = (System.nanoTime() - started) / 1e9;
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("objective", objective.name());
@@ -99,6 +103,8 @@ public final class Distillation {
         info.put("residualSpec", spec.id());
         info.put("residualScale", objective.residualScale());
         info.put("lambdaTrain", distill.lambdaTrain());
+        info.put("residualWarmupSteps", distill.residualWarmupSteps());
+        info.put("residualRampSteps", distill.residualRampSteps());
         info.put("bankSize", distill.bankSize());
         info.put("teacherSteps", distill.teacherSteps());
         info.put("refreshEvery", distill.refreshEvery());

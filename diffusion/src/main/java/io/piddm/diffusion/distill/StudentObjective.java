@@ -12,6 +12,8 @@ import io.piddm.physics.grid.Grid;
 import io.piddm.physics.residual.ResidualSpec;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 
@@ -25,7 +27,8 @@ import java.util.function.Function;
  * with the first mean over pixels (normalised units), the second over the nodes the training
  * residual spec evaluates, R on the de-normalised output. Dividing by the source's rms (a constant
  * of the PDE and grid) makes the residual term the squared relative PDE error, the dimensionless
- * number the metrics report, so λ_train means the same for every PDE, unit and grid size.
+ * number the metrics report, so λ_train means the same for every PDE, unit and grid size. λ follows
+ * {@link DistillSettings#lambdaAt}: off while the student first learns its pairs, then ramped in.
  */
 public final class StudentObjective implements Trainer.Objective {
 
@@ -35,7 +38,9 @@ public final class StudentObjective implements Trainer.Objective {
   private final ResidualSpec spec;
   private final Grid grid;
   private final int batch;
-  private final double lambdaTrain;
+  private final DistillSettings schedule;
+  private long step;
+  private final Map<String, Double> lastTerms = new LinkedHashMap<>();
   private final double residualScale;
   private final Shape sampleShape;
   private final DjlOps ops = new DjlOps();
@@ -48,7 +53,7 @@ public final class StudentObjective implements Trainer.Objective {
       Grid grid,
       Shape sampleShape,
       int batch,
-      double lambdaTrain,
+      DistillSettings schedule,
       double sourceRms) {
     if (!(sourceRms > 0)) {
       throw new IllegalArgumentException("source rms must be positive, got " + sourceRms);
@@ -60,8 +65,16 @@ public final class StudentObjective implements Trainer.Objective {
     this.grid = grid;
     this.sampleShape = sampleShape;
     this.batch = batch;
-    this.lambdaTrain = lambdaTrain;
+    this.schedule = schedule;
     this.residualScale = 1 / sourceRms;
+  }
+
+  /**
+   * The parts of the last step's loss: the regression term, the residual term mean (s·R)² (before
+   * λ) and λ itself, for loss traces.
+   */
+  public Map<String, Double> lastTerms() {
+    return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lastTerms));
   }
 
   /** s = 1 / rms(f): the factor applied to R inside the residual term. */
@@ -76,6 +89,7 @@ public final class StudentObjective implements Trainer.Objective {
 
   @Override
   public void beforeStep(long step) {
+    this.step = step;
     bank.beforeStep(step);
   }
 
@@ -92,10 +106,17 @@ public final class StudentObjective implements Trainer.Objective {
     Shape shape = new Shape(batch).addAll(sampleShape);
     NDArray output = student.forward(ops, parameters, scope.create(eps, shape));
     NDArray loss = output.sub(scope.create(target, shape)).square().mean();
-    if (lambdaTrain == 0) {
+    double lambda = schedule.lambdaAt(step);
+    // the residual term is measured even while λ is 0, so loss traces show it fall as the student
+    // learns its pairs; it joins the loss (and its gradient) only with λ > 0
+    NDArray residual = residualTerm(output);
+    lastTerms.put("regression", (double) loss.getFloat());
+    lastTerms.put("residual", (double) residual.getFloat());
+    lastTerms.put("lambda", lambda);
+    if (lambda == 0) {
       return loss;
     }
-    return loss.add(DjlOps.times(residualTerm(output), lambdaTrain));
+    return loss.add(DjlOps.times(residual, lambda));
   }
 
   /** mean (s·R)² of normalised outputs [N, C, S, S]. */

@@ -126,6 +126,21 @@ public final class DjlOps implements Ops<NDArray> {
         .add(manager.create(toFloat(shift)).reshape(c, 1, 1));
   }
 
+  @Override
+  public NDArray clampChannels(NDArray x, double[] lower, double[] upper) {
+    int c = lower.length;
+    NDManager manager = x.getManager();
+    return x.maximum(manager.create(toFloat(lower)).reshape(c, 1, 1))
+        .minimum(manager.create(toFloat(upper)).reshape(c, 1, 1));
+  }
+
+  @Override
+  public NDArray maskPixels(NDArray x, float[] keep, float[] fill) {
+    Shape plane = x.getShape().slice(1);
+    NDManager manager = x.getManager();
+    return x.mul(manager.create(keep, plane)).add(manager.create(fill, plane));
+  }
+
   private static float[] toFloat(double[] values) {
     float[] out = new float[values.length];
     for (int k = 0; k < values.length; k++) {

@@ -2,6 +2,7 @@ package io.piddm.diffusion.edm;
 
 import ai.djl.ndarray.NDArray;
 import io.piddm.diffusion.djl.DjlOps;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.UNet;
 import java.util.function.Function;
 
@@ -14,6 +15,11 @@ import java.util.function.Function;
  *   c_noise = ln(σ) / 4;  training σ = exp(P_mean + P_std n), n ~ N(0,1), P_mean = −1.2, P_std = 1.2;
  *   loss weight λ(σ) = (σ² + σ_d²) / (σ σ_d)².
  * </pre>
+ *
+ * <p>D ends with the PDE's {@link OutputConstraint} (boundary values, coefficient range), in
+ * training and sampling alike: D estimates a clean field, and clean fields satisfy them. Heun's
+ * last step returns D itself, so every teacher sample satisfies the boundary conditions exactly, as
+ * the student's do.
  */
 public final class Edm {
 
@@ -22,10 +28,12 @@ public final class Edm {
   public static final double P_STD = 1.2;
 
   private final UNet net;
+  private final OutputConstraint constraint;
   private final DjlOps ops = new DjlOps();
 
-  public Edm(UNet net) {
+  public Edm(UNet net, OutputConstraint constraint) {
     this.net = net;
+    this.constraint = constraint;
   }
 
   public UNet net() {
@@ -41,7 +49,7 @@ public final class Edm {
     NDArray cIn = total.sqrt().pow(-1);
     NDArray cNoise = sigma.log().div(4);
     NDArray f = net.forward(ops, parameters, x.mul(perSample(cIn)), cNoise);
-    return x.mul(perSample(cSkip)).add(f.mul(perSample(cOut)));
+    return constraint.apply(ops, x.mul(perSample(cSkip)).add(f.mul(perSample(cOut))));
   }
 
   /** λ(σ) = (σ² + σ_d²) / (σ σ_d)². */

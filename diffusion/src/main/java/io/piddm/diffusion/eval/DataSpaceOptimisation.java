@@ -4,13 +4,16 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.edm.GuidanceLoss;
+import io.piddm.diffusion.net.OutputConstraint;
 
 /**
  * The downstream tasks' baseline without a model: Adam directly on the field values, minimising the
  * guided teacher's objective ({@link GuidanceLoss}: observation misfit plus PDE residual) from the
- * observations with the unobserved values at their mean. What a model buys is measured against
- * this.
+ * observations with the unobserved values at their mean, projected onto the PDE's field constraints
+ * (boundary values, coefficient range) after every step as the models' outputs are. What a model
+ * buys is measured against this.
  */
 public final class DataSpaceOptimisation {
 
@@ -38,9 +41,14 @@ public final class DataSpaceOptimisation {
    * mask} is 1, starting from the observations and 0 (the channel means) elsewhere.
    */
   public static NDArray optimise(
-      GuidanceLoss loss, NDArray observed, NDArray mask, Settings settings) {
+      GuidanceLoss loss,
+      NDArray observed,
+      NDArray mask,
+      Settings settings,
+      OutputConstraint constraint) {
     NDManager parent = observed.getManager();
-    NDArray x = observed.mul(mask);
+    DjlOps ops = new DjlOps();
+    NDArray x = constraint.apply(ops, observed.mul(mask));
     NDArray m = x.zerosLike();
     NDArray v = x.zerosLike();
     for (int step = 1; step <= settings.steps(); step++) {
@@ -64,7 +72,7 @@ public final class DataSpaceOptimisation {
                 .div((float) correction1)
                 .div(nextV.div((float) correction2).sqrt().add(EPSILON))
                 .mul((float) settings.learningRate());
-        NDArray next = plain.sub(update);
+        NDArray next = constraint.apply(ops, plain.sub(update));
         next.attach(parent);
         nextM.attach(parent);
         nextV.attach(parent);

@@ -12,12 +12,14 @@ import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.metrics.Moments;
+import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.random.Seeds;
 import io.piddm.physics.render.FieldRenderer;
@@ -129,13 +131,13 @@ public final class ModelEvaluation {
     reports.add(truth);
 
     UNet net = model.net();
-    Edm edm = new Edm(net);
+    Edm edm = model.edm();
     Normalization normalization = model.normalization();
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters weights = model.loadWeights(modelDir, manager)) {
       boolean teacher = TrainedModel.TEACHER.equals(model.kind());
       HeunSampler heun = new HeunSampler(edm, settings.heunSteps());
-      Student student = new Student(net);
+      Student student = model.student();
       DjlOps ops = new DjlOps();
       String method = teacher ? "teacher-heun" + settings.heunSteps() : "piddm-1";
       int evaluations = teacher ? heun.networkEvaluations() : 1;
@@ -257,9 +259,16 @@ public final class ModelEvaluation {
             normalization,
             weights.zetaObservation(),
             weights.zetaPde());
+    // the baseline knows the boundary conditions and ranges too: projected after every step
+    OutputConstraint constraint =
+        OutputConstraint.of(
+            FieldConstraints.of(pde),
+            normalization.mean(),
+            normalization.std(),
+            sidecar.resolution());
     Estimator direct =
         (scope, k, observed, mask) ->
-            DataSpaceOptimisation.optimise(loss, observed, mask, settings);
+            DataSpaceOptimisation.optimise(loss, observed, mask, settings, constraint);
     List<TaskReport> reports = new ArrayList<>();
     Files.createDirectories(outputDir);
     try (NDManager manager = NDManager.newBaseManager()) {

@@ -5,6 +5,7 @@ import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.metrics.PdeError;
 import io.piddm.physics.metrics.SampleMetrics;
+import io.piddm.physics.metrics.SolutionConsistency;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.render.FieldRenderer;
 import io.piddm.physics.residual.ArrayEvaluator;
@@ -22,8 +23,9 @@ import java.util.Map;
 /**
  * Judges a set of generated fields against a held-out reference set (physical units, float64): PDE
  * error under every residual spec of the PDE (mean over samples of the absolute and relative
- * error), MMSE and SMSE per channel, and the cost per sample. Writes the JSON report and a PNG
- * sheet of samples.
+ * error), MMSE and SMSE per channel, solution consistency (elliptic PDEs: the generated u against
+ * the solver's solution for the generated a; {@link SolutionConsistency}) and the cost per sample.
+ * Writes the JSON report and a PNG sheet of samples.
  */
 public final class SampleEvaluation {
 
@@ -40,7 +42,17 @@ public final class SampleEvaluation {
       Map<String, Double> pdeErrorAbsolute,
       Map<String, Double> pdeErrorRelative,
       Map<String, Double> mmse,
-      Map<String, Double> smse) {}
+      Map<String, Double> smse,
+      SolutionConsistency solutionConsistency) {
+
+    /**
+     * The median relative L2 of the generated u to the solver's solution for the generated a, or
+     * NaN where the PDE has no boundary value problem to solve (Burgers).
+     */
+    public double solutionConsistencyMedian() {
+      return solutionConsistency == null ? Double.NaN : solutionConsistency.median();
+    }
+  }
 
   private SampleEvaluation() {}
 
@@ -107,6 +119,8 @@ public final class SampleEvaluation {
       mmse.put(pde.channels().get(c), SampleMetrics.mmse(g, r));
       smse.put(pde.channels().get(c), SampleMetrics.smse(g, r));
     }
+    SolutionConsistency consistency =
+        SolutionConsistency.applies(pde) ? SolutionConsistency.of(pde, grid, generated) : null;
     return new Report(
         method,
         pde.id(),
@@ -119,7 +133,8 @@ public final class SampleEvaluation {
         absolute,
         relative,
         mmse,
-        smse);
+        smse,
+        consistency);
   }
 
   /**

@@ -4,10 +4,14 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.piddm.diffusion.djl.DjlParameters;
+import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.io.AtomicFiles;
+import io.piddm.diffusion.net.OutputConstraint;
+import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
 import java.io.IOException;
 import java.io.InputStream;
@@ -53,6 +57,22 @@ public record TrainedModel(
 
   public UNet net() {
     return new UNet(network);
+  }
+
+  /** The PDE's field constraints as the network's last layer, in this model's normalisation. */
+  public OutputConstraint constraint() {
+    return OutputConstraint.of(
+        FieldConstraints.of(pdeKind()), normalization.mean(), normalization.std(), resolution);
+  }
+
+  /** The teacher's EDM denoiser on this model's network. */
+  public Edm edm() {
+    return new Edm(net(), constraint());
+  }
+
+  /** The one-step student on this model's network. */
+  public Student student() {
+    return new Student(net(), constraint());
   }
 
   /** Writes the weights, then the card, so a folder with a card always has its weights. */

@@ -42,4 +42,13 @@ public interface Ops<T> {
 
   /** x·scale[c] + shift[c] per channel c of x [N, C, H, W]. */
   T channelAffine(T x, double[] scale, double[] shift);
+
+  /**
+   * Each channel c of x [N, C, H, W] clamped to [lower[c], upper[c]]; the gradient passes where the
+   * value was inside its range.
+   */
+  T clampChannels(T x, double[] lower, double[] upper);
+
+  /** x ⊙ keep + fill, with keep and fill of shape [C, H, W] (row-major) broadcast over N. */
+  T maskPixels(T x, float[] keep, float[] fill);
 }

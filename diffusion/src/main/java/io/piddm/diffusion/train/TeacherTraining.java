@@ -4,9 +4,11 @@ import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.Normalization;
 import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.dataset.DatasetSidecar;
+import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,11 +53,15 @@ public final class TeacherTraining {
         settings.checkpointDirectory() != null
             ? settings
             : settings.withCheckpointDirectory(outputDir.resolve("checkpoint"));
-    Edm edm = new Edm(new UNet(network));
+    Edm edm =
+        new Edm(
+            new UNet(network),
+            OutputConstraint.of(
+                FieldConstraints.of(pde), normalization.mean(), normalization.std(), size));
     long started = System.nanoTime();
     try (Trainer trainer =
         Trainer.teacher(edm, withCheckpoints, data, new Shape(channels, size, size))) {
-      trainer.train(listener);
+      trainer.train(new LossTrace(outputDir.resolve(LossTrace.FILE), 10, Map::of, listener));
       Map<String, Object> dataset = new LinkedHashMap<>();
       dataset.put("path", datasetDir.toAbsolutePath().toString());
       dataset.put("sha256", sidecar.sha256());

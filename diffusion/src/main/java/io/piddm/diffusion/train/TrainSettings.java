@@ -4,9 +4,10 @@ import java.nio.file.Path;
 
 /**
  * Optimiser and schedule settings of a training run. Learning rate warms up linearly over {@code
- * warmupSteps}; gradients are clipped to global norm {@code gradClip}; EMA weights follow with
- * {@code emaDecay}. A checkpoint is written every {@code checkpointEvery} steps and at the end when
- * {@code checkpointDirectory} is set.
+ * warmupSteps}, then follows a cosine from its full value down to {@code finalLearningRateFraction}
+ * of it at the last step (1: constant, the earlier behaviour); gradients are clipped to global norm
+ * {@code gradClip}; EMA weights follow with {@code emaDecay}. A checkpoint is written every {@code
+ * checkpointEvery} steps and at the end when {@code checkpointDirectory} is set.
  */
 public record TrainSettings(
     int batchSize,
@@ -17,7 +18,8 @@ public record TrainSettings(
     double emaDecay,
     long seed,
     long checkpointEvery,
-    Path checkpointDirectory) {
+    Path checkpointDirectory,
+    double finalLearningRateFraction) {
 
   public TrainSettings {
     if (batchSize < 1
@@ -26,7 +28,8 @@ public record TrainSettings(
         || warmupSteps < 0
         || !(gradClip > 0)
         || !(emaDecay >= 0 && emaDecay < 1)
-        || checkpointEvery < 0) {
+        || checkpointEvery < 0
+        || !(finalLearningRateFraction > 0 && finalLearningRateFraction <= 1)) {
       throw new IllegalArgumentException(
           "invalid training settings: batch "
               + batchSize
@@ -39,8 +42,45 @@ public record TrainSettings(
               + ", clip "
               + gradClip
               + ", ema "
-              + emaDecay);
+              + emaDecay
+              + ", final lr fraction "
+              + finalLearningRateFraction);
     }
+  }
+
+  /** Settings with a constant learning rate after the warm-up. */
+  public TrainSettings(
+      int batchSize,
+      long steps,
+      double learningRate,
+      long warmupSteps,
+      double gradClip,
+      double emaDecay,
+      long seed,
+      long checkpointEvery,
+      Path checkpointDirectory) {
+    this(
+        batchSize,
+        steps,
+        learningRate,
+        warmupSteps,
+        gradClip,
+        emaDecay,
+        seed,
+        checkpointEvery,
+        checkpointDirectory,
+        1);
+  }
+
+  /** The learning rate of step t (1-based): linear warm-up, then the cosine decay. */
+  public double learningRateAt(long t) {
+    double warm = Math.min(1, t / (double) Math.max(1, warmupSteps));
+    if (finalLearningRateFraction == 1 || t <= warmupSteps) {
+      return learningRate * warm;
+    }
+    double progress = Math.min(1, (t - warmupSteps) / (double) Math.max(1, steps - warmupSteps));
+    double cosine = 0.5 * (1 + Math.cos(Math.PI * progress));
+    return learningRate * (finalLearningRateFraction + (1 - finalLearningRateFraction) * cosine);
   }
 
   public TrainSettings withSteps(long newSteps) {
@@ -53,7 +93,8 @@ public record TrainSettings(
         emaDecay,
         seed,
         checkpointEvery,
-        checkpointDirectory);
+        checkpointDirectory,
+        finalLearningRateFraction);
   }
 
   public TrainSettings withSeed(long newSeed) {
@@ -66,7 +107,8 @@ public record TrainSettings(
         emaDecay,
         newSeed,
         checkpointEvery,
-        checkpointDirectory);
+        checkpointDirectory,
+        finalLearningRateFraction);
   }
 
   public TrainSettings withCheckpointDirectory(Path directory) {
@@ -79,7 +121,8 @@ public record TrainSettings(
         emaDecay,
         seed,
         checkpointEvery,
-        directory);
+        directory,
+        finalLearningRateFraction);
   }
 
   /** The settings as a flat map for model cards and lineage (the checkpoint folder left out). */
@@ -91,6 +134,7 @@ public record TrainSettings(
     m.put("warmupSteps", warmupSteps);
     m.put("gradClip", gradClip);
     m.put("emaDecay", emaDecay);
+    m.put("finalLearningRateFraction", finalLearningRateFraction);
     m.put("seed", seed);
     return m;
   }

@@ -191,8 +191,7 @@ public final class Trainer implements AutoCloseable {
   /** Adam and EMA updates in place; temporaries live in {@code scope} and die with the step. */
   private void apply(Map<String, NDArray> gradients, double norm, NDManager scope) {
     long t = step + 1;
-    double lr =
-        settings.learningRate() * Math.min(1, t / (double) Math.max(1, settings.warmupSteps()));
+    double lr = settings.learningRateAt(t);
     double clip = norm > settings.gradClip() ? settings.gradClip() / norm : 1;
     double correction1 = 1 - Math.pow(BETA1, t);
     double correction2 = 1 - Math.pow(BETA2, t);

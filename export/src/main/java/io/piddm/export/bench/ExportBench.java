@@ -7,12 +7,14 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.piddm.diffusion.djl.DjlOps;
+import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.export.OnnxExporter;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.physics.grid.Grid;
+import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;
 import java.nio.FloatBuffer;
@@ -89,7 +91,8 @@ public final class ExportBench {
     try (NDManager manager = NDManager.newBaseManager()) {
       Map<String, NDArray> params = new HashMap<>();
       net.shapes().forEach((k, s) -> params.put(k, manager.create(weights.get(k), new Shape(s))));
-      Student student = new Student(net);
+      Student student =
+          new Student(net, OutputConstraint.of(FieldConstraints.of(Pde.DARCY), mean, std, size));
       DjlOps ops = new DjlOps();
       djlForward =
           median(

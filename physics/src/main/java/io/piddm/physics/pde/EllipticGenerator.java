@@ -29,6 +29,9 @@ public final class EllipticGenerator implements SampleGenerator {
   public static final double DARCY_HIGH = 12;
   public static final double DARCY_LOW = 3;
 
+  /** Threshold between the binary Darcy coefficient's values 3 and 12. */
+  public static final double DARCY_THRESHOLD = 7.5;
+
   private final Pde pde;
   private final Grid grid;
   private final GaussianRandomField field;

@@ -23,7 +23,53 @@ public final class ArrayEvaluator {
     return evaluate(spec.source(grid), spec, grid, channels);
   }
 
+  /**
+   * The boundary rows of {@code spec} at the 4(S − 1) nodes of ∂Ω (bottom row, top row, then the
+   * left and right columns without their corners), or an empty array when the spec has none.
+   */
+  public static double[] boundary(ResidualSpec spec, Grid grid, List<Field> channels) {
+    return spec.hasBoundaryRows()
+        ? onBoundary(spec.boundary(grid), spec, grid, channels)
+        : new double[0];
+  }
+
+  /** The source term f at the same nodes as {@link #boundary}. */
+  public static double[] boundarySource(ResidualSpec spec, Grid grid, List<Field> channels) {
+    return spec.hasBoundaryRows()
+        ? onBoundary(spec.source(grid), spec, grid, channels)
+        : new double[0];
+  }
+
+  private static double[] onBoundary(
+      Expr expr, ResidualSpec spec, Grid grid, List<Field> channels) {
+    requireChannels(spec, grid, channels);
+    int s = grid.size();
+    List<Window> sides =
+        List.of(
+            new Window(channels, 0, 0, 1, s),
+            new Window(channels, s - 1, 0, 1, s),
+            new Window(channels, 1, 0, s - 2, 1),
+            new Window(channels, 1, s - 1, s - 2, 1));
+    double[] out = new double[4 * (s - 1)];
+    int at = 0;
+    for (Window side : sides) {
+      double[] v = side.eval(expr);
+      System.arraycopy(v, 0, out, at, v.length);
+      at += v.length;
+    }
+    return out;
+  }
+
   private static Field evaluate(Expr expr, ResidualSpec spec, Grid grid, List<Field> channels) {
+    requireChannels(spec, grid, channels);
+    int rows = spec.evaluatedRows(grid);
+    int cols = spec.evaluatedColumns(grid);
+    int col0 = spec.periodicColumns() ? 0 : spec.crop();
+    double[] values = new Window(channels, spec.crop(), col0, rows, cols).eval(expr);
+    return new Field(rows, cols, values);
+  }
+
+  private static void requireChannels(ResidualSpec spec, Grid grid, List<Field> channels) {
     if (channels.size() != spec.pde().channels().size()) {
       throw new IllegalArgumentException(
           "channels: "
@@ -39,11 +85,6 @@ public final class ArrayEvaluator {
       grid.requireOn("channel " + spec.pde().channels().get(c), channels.get(c));
       Check.finite("channel " + spec.pde().channels().get(c), channels.get(c));
     }
-    int rows = spec.evaluatedRows(grid);
-    int cols = spec.evaluatedColumns(grid);
-    int col0 = spec.periodicColumns() ? 0 : spec.crop();
-    double[] values = new Window(channels, spec.crop(), col0, rows, cols).eval(expr);
-    return new Field(rows, cols, values);
   }
 
   /** A rectangle of nodes starting at (row0, col0); shifts move it. */

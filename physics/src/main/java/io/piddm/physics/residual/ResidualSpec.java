@@ -14,6 +14,9 @@ import java.util.function.Function;
  *
  * @param crop edge pixels left out on every side (at least the stencil's reach); with periodic
  *     columns only rows are cropped and column shifts wrap around
+ * @param boundaryBuilder the boundary rows: an expression evaluated on the nodes of ∂Ω that is zero
+ *     where the field meets the PDE's boundary condition (null: the spec judges the interior only,
+ *     as the published forms do, or the PDE is periodic)
  */
 public record ResidualSpec(
     String id,
@@ -25,7 +28,8 @@ public record ResidualSpec(
     boolean periodicColumns,
     Map<String, Double> parameters,
     Function<Grid, Expr> residualBuilder,
-    Expr sourceExpr) {
+    Expr sourceExpr,
+    Function<Grid, Expr> boundaryBuilder) {
 
   public ResidualSpec {
     parameters = Map.copyOf(parameters);
@@ -44,6 +48,26 @@ public record ResidualSpec(
               + " are cropped");
     }
     return residual;
+  }
+
+  /** Whether the spec has boundary rows ({@link #boundary}). */
+  public boolean hasBoundaryRows() {
+    return boundaryBuilder != null;
+  }
+
+  /**
+   * The boundary rows on {@code grid}: evaluated at each node of ∂Ω (no shifts), zero where the
+   * boundary condition holds, scaled like an interior row so the two can be summed.
+   */
+  public Expr boundary(Grid grid) {
+    if (boundaryBuilder == null) {
+      throw new IllegalStateException(id + " has no boundary rows");
+    }
+    Expr rows = boundaryBuilder.apply(grid);
+    if (rows.reach() != 0) {
+      throw new IllegalStateException(id + ": boundary rows must not read neighbours");
+    }
+    return rows;
   }
 
   /** The PDE's right-hand side f, the scale for relative errors (‖R‖ / ‖f‖). */

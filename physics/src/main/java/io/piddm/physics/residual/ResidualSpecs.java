@@ -43,7 +43,8 @@ public final class ResidualSpecs {
               false,
               Map.of("f", 1.0),
               g -> Stencils.fluxDivergence(A, U, g.spacing(), average).times(-1).minus(constant(1)),
-              constant(1)));
+              constant(1),
+              g -> dirichletRow(U, A, g)));
     }
     register(
         new ResidualSpec(
@@ -56,7 +57,8 @@ public final class ResidualSpecs {
             false,
             Map.of("f", 1.0),
             g -> Stencils.centralFluxDivergence(A, U, g.spacing()).times(-1).minus(constant(1)),
-            constant(1)));
+            constant(1),
+            null));
     register(
         new ResidualSpec(
             "poisson/consistent-laplace5",
@@ -68,7 +70,8 @@ public final class ResidualSpecs {
             false,
             Map.of(),
             g -> Stencils.laplace5(U, g.spacing()).minus(A),
-            A));
+            A,
+            g -> dirichletRow(U, constant(1), g)));
     register(
         new ResidualSpec(
             "poisson/published-central",
@@ -80,7 +83,8 @@ public final class ResidualSpecs {
             false,
             Map.of(),
             g -> Stencils.centralLaplace(U, g.spacing()).minus(A),
-            A));
+            A,
+            null));
     double k2 = HELMHOLTZ_K * HELMHOLTZ_K;
     register(
         new ResidualSpec(
@@ -93,7 +97,8 @@ public final class ResidualSpecs {
             false,
             Map.of("k", HELMHOLTZ_K),
             g -> Stencils.laplace5(U, g.spacing()).plus(U.times(k2)).minus(A),
-            A));
+            A,
+            g -> dirichletRow(U, constant(1), g)));
     register(
         new ResidualSpec(
             "helmholtz/published-central",
@@ -105,7 +110,8 @@ public final class ResidualSpecs {
             false,
             Map.of("k", HELMHOLTZ_K),
             g -> Stencils.centralLaplace(U, g.spacing()).plus(U.times(k2)).minus(A),
-            A));
+            A,
+            null));
     // Burgers: rows are time levels t_n = n/(S−1), columns periodic x_j = j/S; channel 0 is u.
     register(
         new ResidualSpec(
@@ -118,7 +124,8 @@ public final class ResidualSpecs {
             true,
             Map.of("nu", BurgersGenerator.NU),
             g -> burgers(g, dx -> W.times(Stencils.centralX(W, dx))),
-            constant(1)));
+            constant(1),
+            null));
     register(
         new ResidualSpec(
             "burgers/conservative-central",
@@ -130,7 +137,19 @@ public final class ResidualSpecs {
             true,
             Map.of("nu", BurgersGenerator.NU),
             g -> burgers(g, dx -> Stencils.centralX(W.times(W).times(0.5), dx)),
-            constant(1)));
+            constant(1),
+            null));
+  }
+
+  /**
+   * The boundary row of u = 0 on ∂Ω: k·u_b / h², the amount by which a boundary value u_b ≠ 0
+   * changes the neighbouring interior row of the solver's system (k the coefficient there: a for
+   * Darcy, 1 for the Laplacian). An interior-only residual can vanish for fields whose boundary
+   * values are off, while their u is far from the solution; these rows make such fields score.
+   */
+  private static Expr dirichletRow(Expr u, Expr coefficient, Grid grid) {
+    double h = grid.spacing();
+    return coefficient.times(u).times(1 / (h * h));
   }
 
   /**

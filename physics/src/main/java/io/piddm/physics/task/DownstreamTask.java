@@ -2,6 +2,7 @@ package io.piddm.physics.task;
 
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.metrics.SampleMetrics;
+import io.piddm.physics.pde.EllipticGenerator;
 import io.piddm.physics.pde.Pde;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,9 +23,6 @@ import java.util.Random;
  * {@code sparse} as above.
  */
 public final class DownstreamTask {
-
-  /** Threshold between the binary Darcy coefficient's values 3 and 12. */
-  public static final double DARCY_THRESHOLD = 7.5;
 
   /**
    * How the sparse task's points are drawn: each point of the grid is observed (in every channel)
@@ -66,7 +64,8 @@ public final class DownstreamTask {
     /** Fraction of scored entries on the wrong side of the Darcy threshold; NaN where none. */
     public double errorRate(float[] estimate, float[] truth, int size) {
       return errorRate
-          ? SampleMetrics.errorRate(of(estimate, size), of(truth, size), DARCY_THRESHOLD)
+          ? SampleMetrics.errorRate(
+              of(estimate, size), of(truth, size), EllipticGenerator.DARCY_THRESHOLD)
           : Double.NaN;
     }
 
