@@ -262,6 +262,13 @@ final class ModelCommands {
             "Steps over which λ then rises linearly to --lambda (default ${DEFAULT-VALUE}).")
     long residualRamp;
 
+    @Option(
+        names = "--residual-solution-only",
+        description =
+            "The residual term's gradient reaches the network through u only; a and other input"
+                + " channels enter R as constants.")
+    boolean residualSolutionOnly;
+
     @Mixin Optimiser optimiser;
 
     @Override
@@ -277,7 +284,8 @@ final class ModelCommands {
                 lambda,
                 32,
                 residualWarmup,
-                residualRamp);
+                residualRamp,
+                residualSolutionOnly);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -29,6 +29,9 @@ public final class RunPlans {
     h.put("student.lambda_train", Double.toString(plan.distill().lambdaTrain()));
     h.put("student.residual_warmup_steps", Long.toString(plan.distill().residualWarmupSteps()));
     h.put("student.residual_ramp_steps", Long.toString(plan.distill().residualRampSteps()));
+    h.put(
+        "student.residual_solution_only",
+        Boolean.toString(plan.distill().residualShapesSolutionOnly()));
     training(h, "student.", plan.student());
     h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
     h.put("evaluation.seeds", plan.evaluation().seeds().toString());

@@ -13,6 +13,12 @@ package io.piddm.diffusion.distill;
  * term is almost the whole loss and drives the student away from its pairs before it has learnt
  * them (measured: collapsed or diverged students on 2 of 3 seeds). Learning the pairs first brings
  * the residual down to the teacher's level; the ramp then trades it against the pairs smoothly.
+ *
+ * <p>{@code residualShapesSolutionOnly}: the residual term's gradient reaches the network through
+ * the solution channel (u, the last) only; the coefficient or source channels enter R as constants.
+ * R can be driven to zero by u alone (u is determined by a), and a full gradient also lets the
+ * residual term smooth a, which costs the coefficient its spread (measured on Darcy: SMSE of a 17×
+ * the teacher's with the full gradient). With one channel (Burgers) it changes nothing.
  */
 public record DistillSettings(
     int bankSize,
@@ -22,7 +28,8 @@ public record DistillSettings(
     double lambdaTrain,
     int generationBatch,
     long residualWarmupSteps,
-    long residualRampSteps) {
+    long residualRampSteps,
+    boolean residualShapesSolutionOnly) {
 
   public DistillSettings {
     if (bankSize < 1
@@ -53,6 +60,28 @@ public record DistillSettings(
               + residualRampSteps
               + " steps");
     }
+  }
+
+  /** Settings whose residual term's gradient reaches every channel. */
+  public DistillSettings(
+      int bankSize,
+      int teacherSteps,
+      long refreshEvery,
+      double refreshFraction,
+      double lambdaTrain,
+      int generationBatch,
+      long residualWarmupSteps,
+      long residualRampSteps) {
+    this(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        false);
   }
 
   /** Settings with the residual term at full weight from the first step. */
@@ -92,6 +121,21 @@ public record DistillSettings(
         lambda,
         generationBatch,
         residualWarmupSteps,
-        residualRampSteps);
+        residualRampSteps,
+        residualShapesSolutionOnly);
+  }
+
+  /** The same settings with the residual term's gradient through u only (or every channel). */
+  public DistillSettings withResidualShapesSolutionOnly(boolean solutionOnly) {
+    return new DistillSettings(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        solutionOnly);
   }
 }

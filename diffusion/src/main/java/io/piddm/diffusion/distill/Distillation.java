@@ -105,6 +105,7 @@ public final class Distillation {
         info.put("lambdaTrain", distill.lambdaTrain());
         info.put("residualWarmupSteps", distill.residualWarmupSteps());
         info.put("residualRampSteps", distill.residualRampSteps());
+        info.put("residualShapesSolutionOnly", distill.residualShapesSolutionOnly());
         info.put("bankSize", distill.bankSize());
         info.put("teacherSteps", distill.teacherSteps());
         info.put("refreshEvery", distill.refreshEvery());

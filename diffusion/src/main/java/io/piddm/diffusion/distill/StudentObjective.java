@@ -2,6 +2,7 @@ package io.piddm.diffusion.distill;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlResidual;
@@ -119,9 +120,22 @@ public final class StudentObjective implements Trainer.Objective {
     return loss.add(DjlOps.times(residual, lambda));
   }
 
-  /** mean (s·R)² of normalised outputs [N, C, S, S]. */
+  /**
+   * mean (s·R)² of normalised outputs [N, C, S, S]; with {@link
+   * DistillSettings#residualShapesSolutionOnly} every channel but the last (u) enters as a
+   * constant.
+   */
   public NDArray residualTerm(NDArray normalisedOutput) {
-    NDArray physical = normalization.toPhysical(normalisedOutput);
+    NDArray shaped = normalisedOutput;
+    long channels = normalisedOutput.getShape().get(1);
+    if (schedule.residualShapesSolutionOnly() && channels > 1) {
+      shaped =
+          normalisedOutput
+              .get(new NDIndex(":, :{}", channels - 1))
+              .stopGradient()
+              .concat(normalisedOutput.get(new NDIndex(":, {}:", channels - 1)), 1);
+    }
+    NDArray physical = normalization.toPhysical(shaped);
     return DjlOps.times(DjlResidual.residual(spec, grid, physical), residualScale).square().mean();
   }
 
