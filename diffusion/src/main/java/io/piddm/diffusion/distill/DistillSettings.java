@@ -9,10 +9,11 @@ package io.piddm.diffusion.distill;
  * <p>The residual term is brought in on a schedule: λ = 0 for the first {@code residualWarmupSteps}
  * student steps, then a linear ramp to {@code lambdaTrain} over {@code residualRampSteps}. The
  * student starts from the teacher's network evaluated once at σ_max, whose fields are far from
- * solving the PDE (relative residual ~48 on Darcy), so with the full λ from step one the residual
- * term is almost the whole loss and drives the student away from its pairs before it has learnt
- * them (measured: collapsed or diverged students on 2 of 3 seeds). Learning the pairs first brings
- * the residual down to the teacher's level; the ramp then trades it against the pairs smoothly.
+ * solving the PDE (relative residual ~22 on Darcy: docs/results/sweeps/darcy32-skip-path-seed1), so
+ * with the full λ from step one the residual term is almost the whole loss and drives the student
+ * away from its pairs before it has learnt them (issue #16: collapsed or diverged students on 2 of
+ * 3 seeds). Learning the pairs first brings the residual down to the teacher's level; the ramp then
+ * trades it against the pairs smoothly.
  *
  * <p>{@code residualShapesSolutionOnly}: the residual term's gradient reaches the network through
  * the solution channel (u, the last) only; the coefficient or source channels enter R as constants.

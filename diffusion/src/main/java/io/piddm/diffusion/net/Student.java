@@ -16,10 +16,11 @@ import java.util.function.Function;
  * sample.
  *
  * <p>The EDM denoiser's skip path c_skip(σ_max)·σ_max·ε is left out on purpose: at σ_max = 80 it
- * copies 0.003125·ε of white noise into every output, which the 5-point stencil turns into a
- * residual of order one that F would have to learn to cancel pixel by pixel (measured: that term
- * alone has a relative Darcy residual of 1.28). Initialised from the teacher, the student's first
- * output differs from the teacher's one-step denoiser only by that noise.
+ * copies 0.003125·ε of white noise into every output, which F has to learn to cancel pixel by
+ * pixel; trained students reach the same PDE error with or without it
+ * (docs/results/sweeps/darcy32-skip-path-seed1), so it is a noise path with no use. Initialised
+ * from the teacher, the student's first output differs from the teacher's one-step denoiser only by
+ * that noise.
  */
 public final class Student {
 
