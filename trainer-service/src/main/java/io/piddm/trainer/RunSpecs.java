@@ -77,7 +77,8 @@ final class RunSpecs {
                 fraction(t.getEmaDecay(), dt.emaDecay(), "teacher.ema_decay"),
                 seed,
                 pick(t.getCheckpointEvery(), dt.checkpointEvery(), "teacher.checkpoint_every"),
-                null),
+                null,
+                dt.finalLearningRateFraction()),
             (int) pick(t.getSamplerSteps(), d.teacher().samplerSteps(), "teacher.sampler_steps"));
 
     var pb = spec.getPairBank();
@@ -108,7 +109,10 @@ final class RunSpecs {
             pick(pb.getRefreshEvery(), dd.refreshEvery(), "pair_bank.refresh_every"),
             pb.getRefreshFraction() != 0 ? pb.getRefreshFraction() : dd.refreshFraction(),
             st.hasLambdaTrain() ? st.getLambdaTrain() : dd.lambdaTrain(),
-            dd.generationBatch());
+            dd.generationBatch(),
+            dd.residualWarmupSteps(),
+            dd.residualRampSteps(),
+            dd.residualShapesSolutionOnly());
     TrainSettings defaults = d.student();
     TrainSettings student =
         new TrainSettings(
@@ -120,7 +124,8 @@ final class RunSpecs {
             defaults.emaDecay(),
             seed,
             pick(st.getCheckpointEvery(), defaults.checkpointEvery(), "student.checkpoint_every"),
-            null);
+            null,
+            defaults.finalLearningRateFraction());
 
     var ev = spec.getEvaluation();
     RunPlan.Evaluation evaluation =
