@@ -367,10 +367,7 @@ final class DemoCommand implements Callable<Integer> {
     for (int k = 0; k < v.length; k++) {
       v[k] = sample.getAsJsonArray(key).get(k).getAsDouble();
     }
-    java.util.Arrays.sort(v);
-    double median =
-        v.length % 2 == 1 ? v[v.length / 2] : 0.5 * (v[v.length / 2 - 1] + v[v.length / 2]);
-    return String.format("%.4g", median);
+    return String.format("%.4g", io.piddm.physics.metrics.Moments.median(v));
   }
 
   private int run(List<String> args, PrintWriter output) {

@@ -46,8 +46,7 @@ class StudentObjectiveTest {
     UNet net = new UNet(UNetSpec.tiny(2));
     Normalization normalization =
         new Normalization(List.of("a", "u"), new double[] {7.5, 0.02}, new double[] {9, 0.05});
-    DistillSettings settings =
-        new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0).withResidualShapesSolutionOnly(solutionOnly);
+    DistillSettings settings = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, solutionOnly);
     try (NDManager manager = NDManager.newBaseManager()) {
       PairBank bank =
           new PairBank(

@@ -7,10 +7,8 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.distill.Distillation;
-import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.GuidedSampler;
-import io.piddm.diffusion.edm.HeunSampler;
 import io.piddm.diffusion.eval.ModelEvaluation;
 import io.piddm.diffusion.eval.SampleEvaluation;
 import io.piddm.diffusion.io.AtomicFiles;
@@ -42,6 +40,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.jetbrains.bio.npy.NpyArray;
 import org.jetbrains.bio.npy.NpyFile;
 
 /**
@@ -139,7 +138,7 @@ public final class QualityBench {
     methods.add(referenceRow(heldOut, bench.resolve(REFERENCE_SET)));
     String heun = teacher.samples().get(1).method();
     methods.add(MethodRow.of(teacher.samples().get(1), heun, "DJL"));
-    saveSamples(samples, heun, pipeline.teacherDir());
+    saveSamples(samples, heun, bench.resolve("teacher"));
     teacher.tasks().forEach(t -> tasks.add(TaskRow.of(t)));
 
     log.accept("seed " + seed + ": data-space baseline (no model) on the same tasks");
@@ -169,7 +168,7 @@ public final class QualityBench {
     }
     methods.add(student(control, heldOut, bench.resolve("student-lambda0"), "piddm-lambda0"));
     methods.add(student(pipeline.studentDir(), heldOut, bench.resolve("student"), "piddm-1"));
-    saveSamples(samples, "piddm-1", pipeline.studentDir());
+    saveSamples(samples, "piddm-1", bench.resolve("student"));
 
     log.accept("seed " + seed + ": PIDDM-ref and reconstructions through ONNX Runtime");
     try (StudentModel onnx =
@@ -338,35 +337,16 @@ public final class QualityBench {
   }
 
   /**
-   * Saves the first {@link #SAVED_SAMPLES} samples of a teacher (Heun) or a student as {@code
-   * ModelEvaluation} scored them: the same noise streams, drawn again, since its result holds only
-   * the scores. Cheap: a few seconds for the teacher's 16 samples at 32².
+   * Keeps the first {@link #SAVED_SAMPLES} samples of {@code method} as its evaluation scored them
+   * ({@code SampleEvaluation.write} leaves {@code <method>.npy} in {@code evaluated}).
    */
-  private void saveSamples(Path samples, String method, Path modelDir) throws IOException {
+  private static void saveSamples(Path samples, String method, Path evaluated) throws IOException {
     if (samples == null) {
       return;
     }
-    TrainedModel model = TrainedModel.read(modelDir);
-    int channels = model.pdeKind().channels().size();
-    int size = model.resolution();
-    int n = Math.min(SAVED_SAMPLES, settings.samples());
-    try (NDManager manager = NDManager.newBaseManager();
-        DjlParameters weights = model.loadWeights(modelDir, manager)) {
-      NDArray eps =
-          manager.create(
-              ModelEvaluation.noise(settings.sampleSeed(), 0, n, channels * size * size),
-              new Shape(n, channels, size, size));
-      NDArray x =
-          TrainedModel.TEACHER.equals(model.kind())
-              ? new HeunSampler(model.edm(), settings.base().teacher().samplerSteps())
-                  .sample(weights::get, eps)
-              : model.student().forward(new DjlOps(), weights::get, eps);
-      save(
-          samples.resolve(method + ".npy"),
-          model.normalization().toPhysical(x).toFloatArray(),
-          channels,
-          size);
-    }
+    NpyArray scored = NpyFile.read(evaluated.resolve(method + ".npy"), Integer.MAX_VALUE);
+    int[] shape = scored.getShape();
+    save(samples.resolve(method + ".npy"), scored.asFloatArray(), shape[1], shape[2]);
   }
 
   /** The first {@link #SAVED_SAMPLES} of {@code fields} (N×C×S×S, physical units) as float32. */

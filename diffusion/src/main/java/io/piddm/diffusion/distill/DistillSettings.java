@@ -125,18 +125,4 @@ public record DistillSettings(
         residualRampSteps,
         residualShapesSolutionOnly);
   }
-
-  /** The same settings with the residual term's gradient through u only (or every channel). */
-  public DistillSettings withResidualShapesSolutionOnly(boolean solutionOnly) {
-    return new DistillSettings(
-        bankSize,
-        teacherSteps,
-        refreshEvery,
-        refreshFraction,
-        lambdaTrain,
-        generationBatch,
-        residualWarmupSteps,
-        residualRampSteps,
-        solutionOnly);
-  }
 }

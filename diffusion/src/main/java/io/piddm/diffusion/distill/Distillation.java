@@ -30,9 +30,6 @@ public final class Distillation {
   /** Samples of the PDE's own generator that set the source scale of the residual term. */
   private static final int SOURCE_SAMPLES = 8;
 
-  /** Steps between two lines of the loss trace. */
-  static final long TRACE_EVERY = 10;
-
   private Distillation() {}
 
   /** What a finished distillation produced. */
@@ -94,7 +91,10 @@ public final class Distillation {
           Trainer.startOrResume(net, training, objective, teacherWeights::copy)) {
         trainer.train(
             new LossTrace(
-                outputDir.resolve(LossTrace.FILE), TRACE_EVERY, objective::lastTerms, listener));
+                outputDir.resolve(LossTrace.FILE),
+                LossTrace.EVERY,
+                objective::lastTerms,
+                listener));
         double seconds = (System.nanoTime() - started) / 1e9;
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("objective", objective.name());

@@ -120,18 +120,12 @@ public final class DjlOps implements Ops<NDArray> {
 
   @Override
   public NDArray channelAffine(NDArray x, double[] scale, double[] shift) {
-    int c = scale.length;
-    NDManager manager = x.getManager();
-    return x.mul(manager.create(toFloat(scale)).reshape(c, 1, 1))
-        .add(manager.create(toFloat(shift)).reshape(c, 1, 1));
+    return x.mul(perChannel(x, scale)).add(perChannel(x, shift));
   }
 
   @Override
   public NDArray clampChannels(NDArray x, double[] lower, double[] upper) {
-    int c = lower.length;
-    NDManager manager = x.getManager();
-    return x.maximum(manager.create(toFloat(lower)).reshape(c, 1, 1))
-        .minimum(manager.create(toFloat(upper)).reshape(c, 1, 1));
+    return x.maximum(perChannel(x, lower)).minimum(perChannel(x, upper));
   }
 
   @Override
@@ -139,6 +133,11 @@ public final class DjlOps implements Ops<NDArray> {
     Shape plane = x.getShape().slice(1);
     NDManager manager = x.getManager();
     return x.mul(manager.create(keep, plane)).add(manager.create(fill, plane));
+  }
+
+  /** values[c] as a [C, 1, 1] tensor in x's manager, broadcasting over N, H and W. */
+  private static NDArray perChannel(NDArray x, double[] values) {
+    return x.getManager().create(toFloat(values)).reshape(values.length, 1, 1);
   }
 
   private static float[] toFloat(double[] values) {

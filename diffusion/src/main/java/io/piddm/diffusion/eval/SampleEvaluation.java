@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jetbrains.bio.npy.NpyFile;
 
 /**
  * Judges a set of generated fields against a held-out reference set (physical units, float64): PDE
@@ -138,7 +139,9 @@ public final class SampleEvaluation {
   }
 
   /**
-   * Writes {@code <method>.json} and {@code <method>.png} (up to 4 samples: channels, residual).
+   * Writes {@code <method>.json}, {@code <method>.npy} (the judged samples, float32 N×C×S×S in
+   * physical units, so the scores can be re-checked from the arrays) and {@code <method>.png} (up
+   * to 4 samples: channels, residual).
    */
   public static void write(Report report, Pde pde, List<List<Field>> generated, Path directory)
       throws IOException {
@@ -148,6 +151,21 @@ public final class SampleEvaluation {
         json,
         new GsonBuilder().setPrettyPrinting().create().toJson(report),
         StandardCharsets.UTF_8);
+    int channels = pde.channels().size();
+    int plane = report.resolution() * report.resolution();
+    float[] arrays = new float[generated.size() * channels * plane];
+    for (int n = 0; n < generated.size(); n++) {
+      for (int c = 0; c < channels; c++) {
+        double[] v = generated.get(n).get(c).values();
+        for (int k = 0; k < plane; k++) {
+          arrays[(n * channels + c) * plane + k] = (float) v[k];
+        }
+      }
+    }
+    NpyFile.write(
+        directory.resolve(report.method() + ".npy"),
+        arrays,
+        new int[] {generated.size(), channels, report.resolution(), report.resolution()});
     List<FieldRenderer.Panel> panels = new ArrayList<>();
     // each sample's channels and its residual map under the training spec (the consistent one
     // where the PDE has it), where R ≠ 0 shows

@@ -72,11 +72,6 @@ public final class OutputConstraint {
     return Double.isInfinite(bound) ? none : (bound - mean) / std;
   }
 
-  /** Whether the constraint changes anything (false for Burgers). */
-  public boolean active() {
-    return clamps || masks;
-  }
-
   /** The constrained output [N, C, S, S], normalised units in and out. */
   public <T> T apply(Ops<T> ops, T normalised) {
     T out = normalised;

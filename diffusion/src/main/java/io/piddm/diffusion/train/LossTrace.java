@@ -25,6 +25,9 @@ public final class LossTrace implements TrainingListener {
 
   public static final String FILE = "loss-trace.csv";
 
+  /** Steps between two lines of the traces training writes. */
+  public static final long EVERY = 10;
+
   private final Path file;
   private final long every;
   private final Supplier<Map<String, Double>> terms;

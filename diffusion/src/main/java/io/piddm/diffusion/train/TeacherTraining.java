@@ -61,7 +61,8 @@ public final class TeacherTraining {
     long started = System.nanoTime();
     try (Trainer trainer =
         Trainer.teacher(edm, withCheckpoints, data, new Shape(channels, size, size))) {
-      trainer.train(new LossTrace(outputDir.resolve(LossTrace.FILE), 10, Map::of, listener));
+      trainer.train(
+          new LossTrace(outputDir.resolve(LossTrace.FILE), LossTrace.EVERY, Map::of, listener));
       Map<String, Object> dataset = new LinkedHashMap<>();
       dataset.put("path", datasetDir.toAbsolutePath().toString());
       dataset.put("sha256", sidecar.sha256());

@@ -53,7 +53,10 @@ public record SolutionConsistency(
       thresholded[n] = pde == Pde.DARCY ? relativeError(solver, thresholdDarcy(a), u) : Double.NaN;
     }
     return new SolutionConsistency(
-        median(errors), errors, pde == Pde.DARCY ? median(thresholded) : Double.NaN, failed);
+        Moments.median(errors),
+        errors,
+        pde == Pde.DARCY ? Moments.median(thresholded) : Double.NaN,
+        failed);
   }
 
   private static double relativeError(EllipticGenerator solver, Field a, Field u) {
@@ -77,13 +80,6 @@ public record SolutionConsistency(
               : EllipticGenerator.DARCY_LOW;
     }
     return t;
-  }
-
-  static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
   }
 
   @Override

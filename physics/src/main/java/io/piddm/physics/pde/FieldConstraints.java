@@ -74,16 +74,6 @@ public record FieldConstraints(Pde pde, double[] boundaryValue, double[] lower, 
     return lower[c] > -INF || upper[c] < INF;
   }
 
-  /** Whether anything is constrained at all (Burgers: nothing). */
-  public boolean any() {
-    for (int c = 0; c < channels(); c++) {
-      if (fixesBoundary(c) || bounds(c)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Whether node (i, j) of an S×S grid lies on ∂Ω. */
   public static boolean onBoundary(int i, int j, int size) {
     return i == 0 || j == 0 || i == size - 1 || j == size - 1;
@@ -117,20 +107,6 @@ public record FieldConstraints(Pde pde, double[] boundaryValue, double[] lower, 
       out.add(f);
     }
     return out;
-  }
-
-  /** Projects physical fields [count, C, S, S] flattened in place (float32, as models emit). */
-  public void projectInPlace(float[] data, int size) {
-    int plane = size * size;
-    for (int k = 0; k < data.length; k++) {
-      int c = (k / plane) % channels();
-      int p = k % plane;
-      double v = Math.min(upper[c], Math.max(lower[c], data[k]));
-      if (fixesBoundary(c) && onBoundary(p / size, p % size, size)) {
-        v = boundaryValue[c];
-      }
-      data[k] = (float) v;
-    }
   }
 
   @Override

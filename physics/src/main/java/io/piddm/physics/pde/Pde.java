@@ -31,7 +31,7 @@ public enum Pde {
    * so a forward solve knows those values without observing them.
    */
   public boolean solutionFixedOnBoundary() {
-    return this != BURGERS;
+    return FieldConstraints.of(this).fixesBoundary(channels.size() - 1);
   }
 
   public String id() {
