@@ -107,8 +107,7 @@ final class BenchCommand implements Runnable {
       QualityBench bench =
           new QualityBench(settings, dir, phases(started), line -> log(started, line));
       QualityReport report = bench.run();
-      // the sheets of the first training seed: the whole work folder holds one set per seed
-      Path written = ResultsDocument.write(report, bench.seedDir(seeds.get(0)), docs);
+      Path written = ResultsDocument.write(report, bench::seedDir, docs);
       System.out.println("wrote " + written + " and " + docs.resolve("results"));
       return 0;
     }

@@ -25,6 +25,15 @@ final class Charts {
   /** One curve: points (x, mean, std) in order. */
   record Curve(String name, List<double[]> points) {}
 
+  /**
+   * One line of a trace figure: points (x, y, ignored) in order, its colour by what it shows and
+   * its dash pattern by which run (e.g. training seed), so many runs of few quantities stay
+   * readable.
+   */
+  record Line(String name, int colour, int dash, List<double[]> points) {}
+
+  private static final float[][] DASHES = {null, {8f, 4f}, {2f, 3f}, {10f, 3f, 2f, 3f}};
+
   private static final int WIDTH = 820;
   private static final int HEIGHT = 500;
 
@@ -45,6 +54,42 @@ final class Charts {
     LogAxis y = readable(new LogAxis("relative L2 error of the estimated channel"));
     y.setSmallestValue(1e-3);
     write(curves, x, y, "PIDDM reconstruction: error over steps", png);
+  }
+
+  /** Training curves: linear steps, logarithmic loss, no markers. */
+  static void traces(List<Line> lines, String xLabel, String yLabel, Path png) throws IOException {
+    org.jfree.data.xy.XYSeriesCollection data = new org.jfree.data.xy.XYSeriesCollection();
+    org.jfree.chart.renderer.xy.XYLineAndShapeRenderer renderer =
+        new org.jfree.chart.renderer.xy.XYLineAndShapeRenderer(true, false);
+    double smallest = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < lines.size(); i++) {
+      Line line = lines.get(i);
+      org.jfree.data.xy.XYSeries series = new org.jfree.data.xy.XYSeries(line.name(), false);
+      for (double[] p : line.points()) {
+        if (p[1] > 0 && Double.isFinite(p[1])) {
+          series.add(p[0], p[1]);
+          smallest = Math.min(smallest, p[1]);
+        }
+      }
+      data.addSeries(series);
+      renderer.setSeriesPaint(i, PALETTE[line.colour() % PALETTE.length]);
+      float[] dash = DASHES[line.dash() % DASHES.length];
+      renderer.setSeriesStroke(
+          i,
+          dash == null
+              ? new BasicStroke(1.5f)
+              : new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, dash, 0f));
+    }
+    LogAxis y = readable(new LogAxis(yLabel));
+    y.setSmallestValue(Double.isFinite(smallest) ? smallest / 2 : 1e-6);
+    XYPlot plot = new XYPlot(data, new NumberAxis(xLabel), y, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
+    JFreeChart chart = new JFreeChart(yLabel, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    Files.createDirectories(png.toAbsolutePath().getParent());
+    ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);
   }
 
   /** Histogram of latencies in milliseconds. */

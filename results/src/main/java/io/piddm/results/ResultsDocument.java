@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -67,12 +68,13 @@ public final class ResultsDocument {
   }
 
   /**
-   * Writes {@code docs/results/<json>}, copies the sample sheets and the sample arrays found under
-   * {@code sheetsFrom} (one training seed's folder, {@link QualityBench#seedDir}; null keeps the
-   * ones already there), draws the figures and writes {@code docs/RESULTS.md} from every report
-   * found in {@code docs/results}.
+   * Writes {@code docs/results/<json>}, copies the sample sheets and arrays of the first training
+   * seed and every seed's loss traces from the seeds' run folders ({@code seedDirs}, e.g. {@link
+   * QualityBench#seedDir}; null keeps the ones already there), draws the figures and writes {@code
+   * docs/RESULTS.md} from every report found in {@code docs/results}.
    */
-  public static Path write(QualityReport report, Path sheetsFrom, Path docs) throws IOException {
+  public static Path write(QualityReport report, LongFunction<Path> seedDirs, Path docs)
+      throws IOException {
     Path results = docs.resolve(RESULTS_DIR);
     Path figures = results.resolve(FIGURES_DIR);
     Files.createDirectories(figures);
@@ -80,9 +82,11 @@ public final class ResultsDocument {
         results.resolve(jsonName(report)),
         QualityBench.GSON.toJson(report),
         StandardCharsets.UTF_8);
-    if (sheetsFrom != null) {
-      copySheets(report, sheetsFrom, figures);
-      copySamples(report, sheetsFrom.resolve(QualityBench.SAMPLES), results.resolve(SAMPLES_DIR));
+    if (seedDirs != null) {
+      Path first = seedDirs.apply(report.seeds().get(0));
+      copySheets(report, first, figures);
+      copySamples(report, first.resolve(QualityBench.SAMPLES), results.resolve(SAMPLES_DIR));
+      LossTraces.copy(name(report), report.seeds(), seedDirs, results.resolve(LossTraces.DIR));
     }
     return render(docs);
   }
@@ -451,6 +455,8 @@ public final class ResultsDocument {
       List<Double> values = r.perSeed().stream().map(s -> s.costs().get(cost)).toList();
       md.append("| ").append(cost).append(" | ").append(Stat.of(values).format()).append(" |\n");
     }
+
+    md.append('\n').append(LossTraces.section(prefix, r.seeds(), results));
 
     md.append("\n### Figures\n\n");
     Charts.pdeErrorVsNfe(

@@ -99,7 +99,7 @@ class QualityBenchTest {
     // no stencil on the stored grid is Burgers' solver's own: judged with its training spec
     String text =
         Files.readString(
-            ResultsDocument.write(report, bench.seedDir(4), dir.resolve("docs")),
+            ResultsDocument.write(report, bench::seedDir, dir.resolve("docs")),
             StandardCharsets.UTF_8);
     assertThat(text)
         .contains("## Burgers 16² — `test` profile, 1 training seed [4]")
@@ -231,7 +231,7 @@ class QualityBenchTest {
     Path md =
         ResultsDocument.write(
             report,
-            new QualityBench(settings, dir.resolve("work"), RunListener.NONE, log::add).seedDir(1),
+            new QualityBench(settings, dir.resolve("work"), RunListener.NONE, log::add)::seedDir,
             docs);
     String text = Files.readString(md, StandardCharsets.UTF_8);
     assertThat(text)
@@ -249,7 +249,17 @@ class QualityBenchTest {
         .contains("(results/samples/darcy16-test-piddm-1.npy)")
         .contains("| piddm-reconstruction | sparse |")
         .contains(" ± ")
-        .contains("results/figures/darcy16-test-pde-error-vs-nfe.png");
+        .contains("results/figures/darcy16-test-pde-error-vs-nfe.png")
+        .contains("### Loss traces: convergence per seed")
+        .contains("| teacher | 2 |")
+        .contains("| PIDDM-1 | 1 |")
+        .contains("results/figures/darcy16-test-student-loss.png");
+    for (long seed : List.of(1L, 2L)) {
+      for (String run : List.of("teacher", "piddm-1", "lambda0")) {
+        assertThat(docs.resolve("results/traces/darcy16-test-seed-" + seed + "-" + run + ".csv"))
+            .isNotEmptyFile();
+      }
+    }
     assertThat(text.lines().filter(l -> l.startsWith("| ground truth (solver) |")).findFirst())
         .hasValueSatisfying(l -> assertThat(l).endsWith("| – | – | – | – |"));
     assertThat(docs.resolve("results/samples/darcy16-test-piddm-ref-3.npy")).isNotEmptyFile();
@@ -260,7 +270,9 @@ class QualityBenchTest {
             "darcy16-test-pde-error-vs-nfe.png",
             "darcy16-test-reconstruction-error.png",
             "darcy16-test-piddm-1.png",
-            "darcy16-test-ground-truth.png")) {
+            "darcy16-test-ground-truth.png",
+            "darcy16-test-teacher-loss.png",
+            "darcy16-test-student-loss.png")) {
       assertThat(figures.resolve(png)).isNotEmptyFile();
     }
 
