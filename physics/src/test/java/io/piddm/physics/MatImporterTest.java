@@ -85,4 +85,25 @@ class MatImporterTest {
                     dir.resolve("none.mat"), Pde.DARCY, Map.of(), MatImporter.Layout.MATLAB, dir))
         .hasMessageContaining("mat");
   }
+
+  @Test
+  void aProbeReadsTheShapeAndRefusesWhatTheImportWouldRefuse(@TempDir Path dir) throws Exception {
+    Path mat = dir.resolve("darcy.mat");
+    try (WritableHdfFile file = HdfFile.write(mat)) {
+      file.putDataset("coeff", matlab(5, 9, 0));
+      file.putDataset("sol", matlab(5, 9, 0.5));
+      file.putDataset("short", matlab(4, 9, 0));
+    }
+    assertThat(MatImporter.probe(mat, Pde.DARCY, Map.of(), MatImporter.Layout.MATLAB))
+        .isEqualTo(new MatImporter.Shape(5, 9));
+    assertThatThrownBy(
+            () ->
+                MatImporter.probe(mat, Pde.DARCY, Map.of("u", "short"), MatImporter.Layout.MATLAB))
+        .hasMessageContaining("disagree");
+    Path text = java.nio.file.Files.writeString(dir.resolve("notes.mat"), "not HDF5 at all");
+    assertThatThrownBy(
+            () -> MatImporter.probe(text, Pde.DARCY, Map.of(), MatImporter.Layout.MATLAB))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a MATLAB v7.3 (HDF5) file");
+  }
 }

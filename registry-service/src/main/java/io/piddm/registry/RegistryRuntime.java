@@ -6,13 +6,13 @@ import io.piddm.registry.core.Registry;
 import io.piddm.registry.store.EmbeddedS3;
 import io.piddm.registry.store.ObjectStore;
 import io.piddm.registry.store.StoreException;
+import io.piddm.service.PrivateFiles;
 import io.piddm.service.ServiceTokens;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -43,7 +43,8 @@ public class RegistryRuntime {
 
   void start(@Observes @Priority(1000) StartupEvent event) throws Exception {
     Path data = Path.of(config.dataDir()).toAbsolutePath();
-    Files.createDirectories(data);
+    // owner-only when this creates it: it holds the generated token and the embedded S3's files
+    PrivateFiles.createDirectories(data);
     token = ServiceTokens.configuredOrGenerated(config.token(), data, "piddm.registry.token");
     RegistryConfig.S3 s3 = config.s3();
     String endpoint;

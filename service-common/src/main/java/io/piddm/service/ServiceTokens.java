@@ -11,7 +11,8 @@ import org.jboss.logging.Logger;
 
 /**
  * A service's bearer token: the configured one, else one generated once into {@code
- * <data-dir>/token} (kept across restarts, so the CLI on the same machine can read it).
+ * <data-dir>/token} (kept across restarts, so the CLI of the same account can read it), created
+ * readable by its owner only; a token file other accounts can read is named in a warning.
  */
 public final class ServiceTokens {
 
@@ -28,14 +29,15 @@ public final class ServiceTokens {
     Path file = dataDir.resolve("token");
     try {
       if (Files.exists(file)) {
+        PrivateFiles.exposure(file, "the generated " + configKey).ifPresent(LOG::warn);
         return Files.readString(file, StandardCharsets.UTF_8).trim();
       }
-      Files.createDirectories(dataDir);
       byte[] raw = new byte[24];
       new SecureRandom().nextBytes(raw);
       String token = HexFormat.of().formatHex(raw);
-      Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
-      LOG.infof("no %s configured: generated one into %s", configKey, file);
+      // owner-only from its first byte, in an owner-only folder when this creates the folder
+      PrivateFiles.writeNew(file, token + "\n");
+      LOG.infof("no %s configured: generated one into %s (owner-only)", configKey, file);
       return token;
     } catch (IOException e) {
       throw new IllegalStateException("cannot keep the generated token in " + file, e);

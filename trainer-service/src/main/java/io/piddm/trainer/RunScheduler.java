@@ -17,12 +17,14 @@ import io.piddm.proto.v1.RunEvent;
 import io.piddm.proto.v1.RunPhase;
 import io.piddm.proto.v1.RunSpec;
 import io.piddm.proto.v1.RunState;
+import io.piddm.service.PrivateFiles;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -69,6 +71,8 @@ public class RunScheduler {
   private volatile double stepsPerSecond;
   private volatile String progressPhase = "none";
   private RunStore store;
+  private RunLimits limits;
+  private DatasetImports imports;
   private RegistryPublisher publisher;
   private Thread worker;
 
@@ -87,6 +91,8 @@ public class RunScheduler {
     System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
     Path data = Path.of(config.dataDir()).toAbsolutePath();
     store = new RunStore(data);
+    limits = RunLimits.of(config.limits());
+    imports = DatasetImports.of(config.importDir(), data);
     publisher =
         config
             .registry()
@@ -96,6 +102,12 @@ public class RunScheduler {
                     new RegistryPublisher(
                         r, config.registryToken(), Path.of(config.registryTokenFile())))
             .orElse(null);
+    if (publisher != null && config.registryToken().filter(t -> !t.isBlank()).isEmpty()) {
+      Path tokenFile = Path.of(config.registryTokenFile());
+      if (Files.isRegularFile(tokenFile)) {
+        PrivateFiles.exposure(tokenFile, "the registry token file").ifPresent(LOG::warn);
+      }
+    }
     registerMeters();
     List<Run> saved = store.loadAll();
     saved.sort(Comparator.comparing(r -> r.getCreatedAt().getSeconds()));
@@ -113,7 +125,7 @@ public class RunScheduler {
           LOG.infof("run %s was interrupted in %s: resuming it", run.getRunId(), run.getPhase());
         }
         try {
-          plans.put(run.getRunId(), RunSpecs.plan(run.getSpec(), dataThreads()));
+          plans.put(run.getRunId(), RunSpecs.plan(run.getSpec(), dataThreads(), limits, imports));
           queue.addLast(run.getRunId());
         } catch (RuntimeException e) {
           resumed = finish(resumed, RunState.RUN_STATE_FAILED, "cannot resume: " + e.getMessage());
@@ -127,8 +139,12 @@ public class RunScheduler {
     worker.setDaemon(true);
     worker.start();
     LOG.infof(
-        "trainer: %d runs on record, %d queued; data in %s; registry %s",
-        runs.size(), queue.size(), data, publisher == null ? "(none)" : publisher.target());
+        "trainer: %d runs on record, %d queued; data in %s; imports from %s; registry %s",
+        runs.size(),
+        queue.size(),
+        data,
+        imports.folder().map(Path::toString).orElse("(off)"),
+        publisher == null ? "(none)" : publisher.target());
   }
 
   void stop(@Observes ShutdownEvent event) {
@@ -151,7 +167,7 @@ public class RunScheduler {
   // ---- the API ------------------------------------------------------------------------------
 
   Run submit(RunSpec spec, String actor) {
-    RunPlan plan = RunSpecs.plan(spec, dataThreads());
+    RunPlan plan = RunSpecs.plan(spec, dataThreads(), limits, imports);
     if (!plan.publish().skip() && publisher == null) {
       throw Status.FAILED_PRECONDITION
           .withDescription(

@@ -32,4 +32,37 @@ public interface TrainerConfig {
   /** Worker threads of the dataset solver (0: every core); a run spec's threads field wins. */
   @WithDefault("0")
   int dataThreads();
+
+  /**
+   * The only folder {@code dataset.import_path} may name files in (relative paths resolve against
+   * {@link #dataDir()}; default {@code <data-dir>/imports}); {@code off} turns imports off.
+   */
+  Optional<String> importDir();
+
+  /** Upper bounds on a RunSpec's counts, sizes, steps and batches (README.md, "Limits"). */
+  Limits limits();
+
+  /** {@code piddm.trainer.limits.*}: see {@link RunLimits} for the fields each bound covers. */
+  interface Limits {
+    @WithDefault("100000")
+    long maxFields();
+
+    @WithDefault("10000000")
+    long maxSteps();
+
+    @WithDefault("4096")
+    long maxBatch();
+
+    @WithDefault("1000")
+    long maxSamplerSteps();
+
+    @WithDefault("256")
+    long maxResolution();
+
+    @WithDefault("256")
+    long maxThreads();
+
+    @WithDefault("64")
+    long maxSeeds();
+  }
 }

@@ -217,8 +217,12 @@ class TrainerServiceTest {
                 "student.lambda_train"),
             new Case(b -> b.setDataset(b.getDataset().toBuilder().setCount(-3)), "dataset.count"),
             new Case(
-                b -> b.setDataset(b.getDataset().toBuilder().setImportPath("/no/such.mat")),
-                "dataset.import_path: no file"),
+                b -> b.setDataset(b.getDataset().toBuilder().setCount(Long.MAX_VALUE)),
+                "dataset.count is 9223372036854775807, past this trainer's limit of 100000"
+                    + " (piddm.trainer.limits.max-fields)"),
+            new Case(
+                b -> b.setStudent(b.getStudent().toBuilder().setSteps(Long.MAX_VALUE)),
+                "student.steps is 9223372036854775807, past this trainer's limit"),
             new Case(
                 b ->
                     b.setPublish(
@@ -229,6 +233,25 @@ class TrainerServiceTest {
       assertStatus(
           () -> start(c.change().apply(tiny()).build()), Status.Code.INVALID_ARGUMENT, c.message());
     }
+    // the import folder is target/trainer-test-data/imports: nothing outside it is opened
+    for (String outside : List.of("/etc/passwd", "../token", "../runs")) {
+      assertStatus(
+          () ->
+              start(
+                  tiny()
+                      .setDataset(tiny().getDataset().toBuilder().setImportPath(outside))
+                      .build()),
+          Status.Code.PERMISSION_DENIED,
+          "dataset.import_path: ");
+    }
+    assertStatus(
+        () ->
+            start(
+                tiny()
+                    .setDataset(tiny().getDataset().toBuilder().setImportPath("none.mat"))
+                    .build()),
+        Status.Code.NOT_FOUND,
+        "dataset.import_path: no file none.mat in this trainer's import folder");
     assertStatus(
         () ->
             start(tiny().setPublish(PublishSettings.newBuilder().setModelName("darcy-ok")).build()),

@@ -31,60 +31,36 @@ public final class MatImporter {
 
   private MatImporter() {}
 
+  /** What a file holds for a PDE, read from its HDF5 headers alone: fields and grid size. */
+  public record Shape(int count, int size) {}
+
+  /**
+   * Checks that {@code mat} is a MATLAB v7.3 (HDF5) file with one N×S×S float or double dataset per
+   * channel of {@code pde}, all of one shape, without reading their data: a trainer can refuse a
+   * file it cannot import when the run is submitted, not when its data phase starts.
+   *
+   * @throws IllegalArgumentException naming what is missing or wrong
+   */
+  public static Shape probe(Path mat, Pde pde, Map<String, String> keys, Layout layout)
+      throws IOException {
+    try (HdfFile file = open(mat)) {
+      return shape(channelDatasets(file, mat, pde, keys), layout);
+    }
+  }
+
   public static DatasetSidecar importFile(
       Path mat, Pde pde, Map<String, String> keys, Layout layout, Path out) throws IOException {
-    if (!Files.isRegularFile(mat)) {
-      throw new IllegalArgumentException("mat: no such file " + mat);
-    }
     List<String> channels = pde.channels();
     float[][] perChannel = new float[channels.size()][];
-    int count = -1;
-    int size = -1;
-    try (HdfFile file = new HdfFile(mat)) {
+    int count;
+    int size;
+    try (HdfFile file = open(mat)) {
+      List<Dataset> datasets = channelDatasets(file, mat, pde, keys);
+      Shape shape = shape(datasets, layout);
+      count = shape.count();
+      size = shape.size();
       for (int c = 0; c < channels.size(); c++) {
-        String channel = channels.get(c);
-        String key = keys.getOrDefault(channel, DEFAULT_KEYS.get(channel));
-        Node node = key == null ? null : file.getChildren().get(key);
-        if (!(node instanceof Dataset dataset)) {
-          throw new IllegalArgumentException(
-              "mat: no dataset '"
-                  + key
-                  + "' for channel "
-                  + channel
-                  + " in "
-                  + mat
-                  + "; datasets present: "
-                  + file.getChildren().keySet());
-        }
-        int[] dims = dataset.getDimensions();
-        if (dims.length != 3) {
-          throw new IllegalArgumentException(
-              "mat: '"
-                  + key
-                  + "' has shape "
-                  + Arrays.toString(dims)
-                  + "; expected 3 dimensions (N, S, S)");
-        }
-        int n = layout == Layout.MATLAB ? dims[2] : dims[0];
-        int s1 = layout == Layout.MATLAB ? dims[1] : dims[1];
-        int s2 = layout == Layout.MATLAB ? dims[0] : dims[2];
-        if (s1 != s2) {
-          throw new IllegalArgumentException(
-              "mat: '"
-                  + key
-                  + "' is not square: "
-                  + Arrays.toString(dims)
-                  + " (layout "
-                  + layout
-                  + ")");
-        }
-        if (count >= 0 && (n != count || s1 != size)) {
-          throw new IllegalArgumentException(
-              "mat: channels disagree in shape: '" + key + "' is " + Arrays.toString(dims));
-        }
-        count = n;
-        size = s1;
-        perChannel[c] = toRowMajor(flatDoubles(dataset), n, s1, layout);
+        perChannel[c] = toRowMajor(flatDoubles(datasets.get(c)), count, size, layout);
       }
     }
     DatasetSpec spec = new DatasetSpec(pde, size, count, 0);
@@ -107,6 +83,86 @@ public final class MatImporter {
       origin.put("key_" + channel, keys.getOrDefault(channel, DEFAULT_KEYS.get(channel)));
     }
     return DatasetWriter.write(out, spec, "imported:" + mat.getFileName(), origin, data);
+  }
+
+  private static HdfFile open(Path mat) {
+    if (!Files.isRegularFile(mat)) {
+      throw new IllegalArgumentException("mat: no such file " + mat);
+    }
+    try {
+      return new HdfFile(mat);
+    } catch (RuntimeException e) {
+      // jhdf's HdfException: the bytes are not HDF5, so not a MATLAB v7.3 file
+      throw new IllegalArgumentException(
+          "mat: " + mat.getFileName() + " is not a MATLAB v7.3 (HDF5) file: " + e.getMessage());
+    }
+  }
+
+  /** Each channel's dataset, by its key, checked to be three-dimensional. */
+  private static List<Dataset> channelDatasets(
+      HdfFile file, Path mat, Pde pde, Map<String, String> keys) {
+    List<Dataset> datasets = new java.util.ArrayList<>();
+    for (String channel : pde.channels()) {
+      String key = keys.getOrDefault(channel, DEFAULT_KEYS.get(channel));
+      Node node = key == null ? null : file.getChildren().get(key);
+      if (!(node instanceof Dataset dataset)) {
+        throw new IllegalArgumentException(
+            "mat: no dataset '"
+                + key
+                + "' for channel "
+                + channel
+                + " in "
+                + mat
+                + "; datasets present: "
+                + file.getChildren().keySet());
+      }
+      int[] dims = dataset.getDimensions();
+      if (dims.length != 3) {
+        throw new IllegalArgumentException(
+            "mat: '"
+                + key
+                + "' has shape "
+                + Arrays.toString(dims)
+                + "; expected 3 dimensions (N, S, S)");
+      }
+      Class<?> type = dataset.getJavaType();
+      if (type != double.class && type != float.class) {
+        throw new IllegalArgumentException(
+            "mat: '" + key + "' holds " + type + "; expected float or double");
+      }
+      datasets.add(dataset);
+    }
+    return datasets;
+  }
+
+  /** The common (N, S) of the channels' datasets; square grids, one shape for every channel. */
+  private static Shape shape(List<Dataset> datasets, Layout layout) {
+    Shape shape = null;
+    for (Dataset dataset : datasets) {
+      int[] dims = dataset.getDimensions();
+      int n = layout == Layout.MATLAB ? dims[2] : dims[0];
+      int s1 = dims[1];
+      int s2 = layout == Layout.MATLAB ? dims[0] : dims[2];
+      if (s1 != s2) {
+        throw new IllegalArgumentException(
+            "mat: '"
+                + dataset.getName()
+                + "' is not square: "
+                + Arrays.toString(dims)
+                + " (layout "
+                + layout
+                + ")");
+      }
+      if (shape != null && (n != shape.count() || s1 != shape.size())) {
+        throw new IllegalArgumentException(
+            "mat: channels disagree in shape: '"
+                + dataset.getName()
+                + "' is "
+                + Arrays.toString(dims));
+      }
+      shape = new Shape(n, s1);
+    }
+    return shape;
   }
 
   private static double[] flatDoubles(Dataset dataset) {
