@@ -1,6 +1,7 @@
 package io.piddm.registry;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -36,6 +37,7 @@ import io.piddm.registry.core.Registry;
 import io.piddm.registry.core.Upload;
 import io.piddm.registry.store.StoreMisconfiguredException;
 import io.piddm.registry.store.StoreUnavailableException;
+import io.piddm.service.StrictRequests;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import jakarta.annotation.PreDestroy;
@@ -60,6 +62,12 @@ import org.jboss.logging.Logger;
 @GrpcService
 @RegisterInterceptor(AuthInterceptor.class)
 public class RegistryGrpcService extends RegistryServiceGrpc.RegistryServiceImplBase {
+
+  /** Requests that are not valid messages answer INVALID_ARGUMENT, not UNKNOWN. */
+  @Override
+  public ServerServiceDefinition bindService() {
+    return StrictRequests.of(super.bindService());
+  }
 
   private static final Logger LOG = Logger.getLogger(RegistryGrpcService.class);
   private static final int DEFAULT_CHUNK = 1024 * 1024;

@@ -17,6 +17,11 @@ class RegistryServiceSmokeTest extends ServiceSmokeTest {
   }
 
   @Override
+  protected String token() {
+    return "test-token";
+  }
+
+  @Override
   protected Set<String> implementedRpcs() {
     return RegistryServiceGrpc.getServiceDescriptor().getMethods().stream()
         .map(m -> m.getBareMethodName())

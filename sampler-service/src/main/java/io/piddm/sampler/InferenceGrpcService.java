@@ -1,6 +1,7 @@
 package io.piddm.sampler;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -18,6 +19,7 @@ import io.piddm.proto.inference.ServerMetadataRequest;
 import io.piddm.proto.inference.ServerMetadataResponse;
 import io.piddm.proto.inference.ServerReadyRequest;
 import io.piddm.proto.inference.ServerReadyResponse;
+import io.piddm.service.StrictRequests;
 import io.quarkus.grpc.GrpcService;
 import jakarta.annotation.PreDestroy;
 import java.nio.ByteBuffer;
@@ -35,6 +37,12 @@ import java.util.concurrent.ThreadPoolExecutor;
  */
 @GrpcService
 public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+
+  /** Requests that are not valid messages answer INVALID_ARGUMENT, not UNKNOWN. */
+  @Override
+  public ServerServiceDefinition bindService() {
+    return StrictRequests.of(super.bindService());
+  }
 
   private final ModelHolder holder;
   private final SamplerConfig config;

@@ -1,6 +1,7 @@
 package io.piddm.sampler;
 
 import com.google.protobuf.Timestamp;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -22,6 +23,7 @@ import io.piddm.proto.v1.ReconstructResponse;
 import io.piddm.proto.v1.ReconstructResult;
 import io.piddm.proto.v1.RefinementSettings;
 import io.piddm.proto.v1.SamplerServiceGrpc;
+import io.piddm.service.StrictRequests;
 import io.quarkus.grpc.GrpcService;
 import jakarta.annotation.PreDestroy;
 import java.util.Arrays;
@@ -42,6 +44,12 @@ import org.jboss.logging.Logger;
  */
 @GrpcService
 public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBase {
+
+  /** Requests that are not valid messages answer INVALID_ARGUMENT, not UNKNOWN. */
+  @Override
+  public ServerServiceDefinition bindService() {
+    return StrictRequests.of(super.bindService());
+  }
 
   private static final Logger LOG = Logger.getLogger(SamplerGrpcService.class);
 

@@ -1,5 +1,6 @@
 package io.piddm.trainer;
 
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -16,6 +17,7 @@ import io.piddm.proto.v1.StartRunResponse;
 import io.piddm.proto.v1.TrainerServiceGrpc;
 import io.piddm.proto.v1.WatchRunRequest;
 import io.piddm.service.BearerAuth;
+import io.piddm.service.StrictRequests;
 import io.quarkus.grpc.GrpcService;
 import io.quarkus.grpc.RegisterInterceptor;
 import io.smallrye.common.annotation.Blocking;
@@ -25,6 +27,12 @@ import java.util.List;
 @GrpcService
 @RegisterInterceptor(TrainerAuth.class)
 public class TrainerGrpcService extends TrainerServiceGrpc.TrainerServiceImplBase {
+
+  /** Requests that are not valid messages answer INVALID_ARGUMENT, not UNKNOWN. */
+  @Override
+  public ServerServiceDefinition bindService() {
+    return StrictRequests.of(super.bindService());
+  }
 
   private static final int MAX_PAGE = 100;
 

@@ -17,6 +17,11 @@ class TrainerServiceSmokeTest extends ServiceSmokeTest {
   }
 
   @Override
+  protected String token() {
+    return "test-token";
+  }
+
+  @Override
   protected Set<String> implementedRpcs() {
     return TrainerServiceGrpc.getServiceDescriptor().getMethods().stream()
         .map(m -> m.getBareMethodName())

@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Message;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.piddm.probe.ServiceProbe;
 import java.time.Duration;
@@ -40,6 +44,11 @@ public abstract class ServiceSmokeTest {
 
   /** The services this Quarkus app serves besides health and reflection. */
   protected abstract List<ServiceDescriptor> services();
+
+  /** The bearer token calls that need one carry, or null when the service asks for none. */
+  protected String token() {
+    return null;
+  }
 
   /** RPCs that already have a real implementation (and their own tests). */
   protected Set<String> implementedRpcs() {
@@ -112,6 +121,85 @@ public abstract class ServiceSmokeTest {
                 assertThat(e.getStatus().getDescription())
                     .startsWith(method.getBareMethodName() + " is not implemented yet: ");
               });
+    }
+  }
+
+  /**
+   * Bytes that cannot be any protobuf message: a field tag with wire type 7, which does not exist.
+   */
+  private static final byte[] NOT_A_MESSAGE = {(byte) 0x0f, (byte) 0xff, (byte) 0xff};
+
+  @Test
+  void everyRpcAnswersBytesThatAreNotAMessageWithInvalidArgumentAndKeepsServing() {
+    var bytes =
+        new MethodDescriptor.Marshaller<byte[]>() {
+          @Override
+          public java.io.InputStream stream(byte[] value) {
+            return new java.io.ByteArrayInputStream(value);
+          }
+
+          @Override
+          public byte[] parse(java.io.InputStream stream) {
+            try {
+              return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+    var options = CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    for (ServiceDescriptor service : services()) {
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(bytes, bytes).build();
+        Channel authorised = channel;
+        if (token() != null) {
+          Metadata headers = new Metadata();
+          headers.put(
+              Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+              "Bearer " + token());
+          authorised =
+              ClientInterceptors.intercept(
+                  channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        }
+        Channel target = authorised;
+        assertThatThrownBy(
+                () -> {
+                  switch (raw.getType()) {
+                    case UNARY ->
+                        ClientCalls.blockingUnaryCall(target, raw, options, NOT_A_MESSAGE);
+                    case SERVER_STREAMING ->
+                        ClientCalls.blockingServerStreamingCall(target, raw, options, NOT_A_MESSAGE)
+                            .hasNext();
+                    default -> {
+                      var done = new CompletableFuture<byte[]>();
+                      StreamObserver<byte[]> requests =
+                          ClientCalls.asyncClientStreamingCall(
+                              target.newCall(raw, options), completing(done));
+                      requests.onNext(NOT_A_MESSAGE);
+                      requests.onCompleted();
+                      try {
+                        done.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                      } catch (java.util.concurrent.ExecutionException e) {
+                        throw e.getCause();
+                      }
+                    }
+                  }
+                })
+            .as(method.getFullMethodName())
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> {
+                  assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                  assertThat(e.getStatus().getDescription())
+                      .startsWith(
+                          "the request is not a valid "
+                              + emptyRequest(method).getDescriptorForType().getFullName()
+                              + " message: ");
+                });
+      }
+    }
+    try (ServiceProbe probe = ServiceProbe.over(channel)) {
+      assertThat(probe.health("", TIMEOUT)).isEqualTo(ServingStatus.SERVING);
     }
   }
 
