@@ -63,6 +63,22 @@ public final class Reconstruction {
   private Reconstruction() {}
 
   /**
+   * The optimisation stopped holding finite numbers: its settings (learning rate, weights) are too
+   * large for the task. A caller's mistake, not a server fault, so it is not an
+   * IllegalStateException.
+   */
+  public static final class DivergedException extends ArithmeticException {
+    DivergedException(int step, String what) {
+      super(
+          "the reconstruction diverged at step "
+              + step
+              + ": "
+              + what
+              + " is no longer finite; lower learning_rate, lambda_obs or lambda_pde");
+    }
+  }
+
+  /**
    * Runs {@code settings.steps()} Adam steps from the noise of {@code seed .. seed+members−1} and
    * evaluates the final state. {@code xObs} and {@code mask} are one field [C,S,S] each (shared by
    * the members). Throws {@link CancellationException} as soon as {@code cancelled} turns true.
@@ -119,6 +135,7 @@ public final class Reconstruction {
           model.reconstructStep(
               eps, obsBatch, maskBatch, settings.lambdaObs(), settings.lambdaPde(), members);
       xMix = s.xMix();
+      requireFinite(s, step);
       float[] decoded = obsNorm > 0 ? model.decode(eps, members) : null;
       boolean emitField =
           step == settings.steps()
@@ -173,6 +190,25 @@ public final class Reconstruction {
     }
     double meanPde = model.pdeError(mean, 0).absolute();
     return new Result(fields, mean, spread, noises, pde, obsErr, meanPde, settings.steps());
+  }
+
+  /** Checked before anything reads the step: a NaN field must not reach the PDE error. */
+  private static void requireFinite(StudentModel.Step s, int step) {
+    for (double loss : s.loss()) {
+      if (!Double.isFinite(loss)) {
+        throw new DivergedException(step, "the loss");
+      }
+    }
+    for (float v : s.xMix()) {
+      if (!Float.isFinite(v)) {
+        throw new DivergedException(step, "the field");
+      }
+    }
+    for (float g : s.gradEps()) {
+      if (!Float.isFinite(g)) {
+        throw new DivergedException(step, "the gradient");
+      }
+    }
   }
 
   /** ‖ε_m‖²/dim − 1. */

@@ -343,6 +343,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
         fields = s.generate(request.getSeed(), count);
       }
       return generateResponse(m, fields, count, ref.getSteps(), start);
+    } catch (Reconstruction.DivergedException e) {
+      throw Tensors.invalid("refinement: " + e.getMessage());
     } catch (ai.onnxruntime.OrtException e) {
       throw Status.INTERNAL
           .withDescription("ONNX Runtime: " + e.getMessage())
@@ -498,6 +500,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
                 send.accept(ReconstructResponse.newBuilder().setProgress(p).build());
               },
               call::isCancelled);
+    } catch (Reconstruction.DivergedException e) {
+      throw Tensors.invalid(e.getMessage());
     } catch (ai.onnxruntime.OrtException e) {
       throw Status.INTERNAL
           .withDescription("ONNX Runtime: " + e.getMessage())

@@ -229,6 +229,11 @@ class SamplerServiceTest {
         Status.Code.INVALID_ARGUMENT,
         "observations: element 5 is NaN",
         ok.toBuilder().setObservations(tensor(nan)).build());
+    // found by the generated-input test: a weight so large that the loss overflows float32
+    expectStream(
+        Status.Code.INVALID_ARGUMENT,
+        "the reconstruction diverged at step 0: the loss is no longer finite",
+        ok.toBuilder().setLambdaObs(Double.MAX_VALUE).build());
     float[] two = field.clone();
     two[1] = 2;
     expectStream(

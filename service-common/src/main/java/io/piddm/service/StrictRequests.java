@@ -77,9 +77,11 @@ public final class StrictRequests {
       MethodDescriptor<?, ?> descriptor = method.getMethodDescriptor();
       requestTypes.put(descriptor.getFullMethodName(), requestType(descriptor));
     }
+    // a method reference, not a class implementing ServerInterceptor, so that Quarkus does not
+    // report it as an interceptor nobody registered
+    ServerInterceptor failures = new ParseFailures(requestTypes)::interceptCall;
     return ServerInterceptors.intercept(
-        ServerInterceptors.useMarshalledMessages(service, BYTES, STREAMS),
-        new ParseFailures(requestTypes));
+        ServerInterceptors.useMarshalledMessages(service, BYTES, STREAMS), failures);
   }
 
   private static String requestType(MethodDescriptor<?, ?> method) {
@@ -100,10 +102,9 @@ public final class StrictRequests {
     return false;
   }
 
-  private record ParseFailures(Map<String, String> requestTypes) implements ServerInterceptor {
+  private record ParseFailures(Map<String, String> requestTypes) {
 
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(
+    <Q, R> ServerCall.Listener<Q> interceptCall(
         ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       String type =
           requestTypes.getOrDefault(call.getMethodDescriptor().getFullMethodName(), "request");

@@ -131,60 +131,9 @@ public abstract class ServiceSmokeTest {
 
   @Test
   void everyRpcAnswersBytesThatAreNotAMessageWithInvalidArgumentAndKeepsServing() {
-    var bytes =
-        new MethodDescriptor.Marshaller<byte[]>() {
-          @Override
-          public java.io.InputStream stream(byte[] value) {
-            return new java.io.ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(java.io.InputStream stream) {
-            try {
-              return stream.readAllBytes();
-            } catch (java.io.IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
-        };
-    var options = CallOptions.DEFAULT.withDeadlineAfter(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     for (ServiceDescriptor service : services()) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
-        MethodDescriptor<byte[], byte[]> raw = method.toBuilder(bytes, bytes).build();
-        Channel authorised = channel;
-        if (token() != null) {
-          Metadata headers = new Metadata();
-          headers.put(
-              Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-              "Bearer " + token());
-          authorised =
-              ClientInterceptors.intercept(
-                  channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-        }
-        Channel target = authorised;
-        assertThatThrownBy(
-                () -> {
-                  switch (raw.getType()) {
-                    case UNARY ->
-                        ClientCalls.blockingUnaryCall(target, raw, options, NOT_A_MESSAGE);
-                    case SERVER_STREAMING ->
-                        ClientCalls.blockingServerStreamingCall(target, raw, options, NOT_A_MESSAGE)
-                            .hasNext();
-                    default -> {
-                      var done = new CompletableFuture<byte[]>();
-                      StreamObserver<byte[]> requests =
-                          ClientCalls.asyncClientStreamingCall(
-                              target.newCall(raw, options), completing(done));
-                      requests.onNext(NOT_A_MESSAGE);
-                      requests.onCompleted();
-                      try {
-                        done.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                      } catch (java.util.concurrent.ExecutionException e) {
-                        throw e.getCause();
-                      }
-                    }
-                  }
-                })
+        assertThatThrownBy(() -> callRaw(method, NOT_A_MESSAGE))
             .as(method.getFullMethodName())
             .isInstanceOfSatisfying(
                 StatusRuntimeException.class,
@@ -200,6 +149,171 @@ public abstract class ServiceSmokeTest {
     }
     try (ServiceProbe probe = ServiceProbe.over(channel)) {
       assertThat(probe.health("", TIMEOUT)).isEqualTo(ServingStatus.SERVING);
+    }
+  }
+
+  /** Statuses a generated request may never get: each means the service failed, not the caller. */
+  private static final Set<Status.Code> FAULTS =
+      Set.of(
+          Status.Code.UNKNOWN,
+          Status.Code.INTERNAL,
+          Status.Code.DATA_LOSS,
+          Status.Code.UNIMPLEMENTED);
+
+  /**
+   * Generated requests per RPC; {@code -Dpiddm.fuzz.cases=5000} for a longer hunt, {@code
+   * -Dpiddm.fuzz.seed} to replay another sequence.
+   */
+  private static final int CASES = Integer.getInteger("piddm.fuzz.cases", 200);
+
+  private static final long SEED = Long.getLong("piddm.fuzz.seed", 20261207L);
+
+  /**
+   * What a refused request must leave untouched (e.g. the runs on record, the models and versions
+   * stored), read through the service's own API; "" for a service without mutable state.
+   */
+  protected String observableState() {
+    return "";
+  }
+
+  /** Whether an RPC may change {@link #observableState()}: only those are checked before/after. */
+  protected boolean mutates(MethodDescriptor<?, ?> method) {
+    return true;
+  }
+
+  /**
+   * Valid requests of an RPC, the seeds generated requests are mutated from (a field or three
+   * changed at a time), so that generated input also reaches the checks behind the first one.
+   */
+  protected List<? extends Message> validRequests(MethodDescriptor<?, ?> method) {
+    return List.of(emptyRequest(method));
+  }
+
+  /** Called with the first response of every accepted request, e.g. to cancel a started run. */
+  protected void afterAccepted(MethodDescriptor<?, ?> method, byte[] firstResponse) {}
+
+  /** The channel with the service's bearer token attached, when it has one. */
+  protected Channel authorisedChannel() {
+    if (token() == null) {
+      return channel;
+    }
+    Metadata headers = new Metadata();
+    headers.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token());
+    return ClientInterceptors.intercept(
+        channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  @Test
+  void everyRpcAnswersGeneratedRequestsWithADocumentedStatusAndLosesNothing() {
+    for (ServiceDescriptor service : services()) {
+      for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        var requests =
+            WireMessages.of(emptyRequest(method).getDescriptorForType())
+                .mix(WireMessages.mutationsOf(validRequests(method)), 70);
+        org.quicktheories.QuickTheory.qt()
+            .withFixedSeed(SEED ^ method.getFullMethodName().hashCode())
+            .withExamples(CASES)
+            .withShrinkCycles(50)
+            .forAll(requests)
+            .checkAssert(request -> answersWithADocumentedStatus(method, request.toByteArray()));
+      }
+    }
+    try (ServiceProbe probe = ServiceProbe.over(channel)) {
+      assertThat(probe.health("", TIMEOUT)).isEqualTo(ServingStatus.SERVING);
+    }
+  }
+
+  private void answersWithADocumentedStatus(MethodDescriptor<?, ?> method, byte[] request) {
+    boolean mutates = mutates(method);
+    String before = mutates ? observableState() : "";
+    Status status = Status.OK;
+    byte[] first = null;
+    try {
+      first = callRaw(method, request);
+    } catch (StatusRuntimeException e) {
+      status = e.getStatus();
+    }
+    String what = method.getFullMethodName() + " answered " + status;
+    assertThat(status.getCode()).as(what).isNotIn(FAULTS);
+    if (status.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      // a watch stays open until cancelled; a unary call must answer in time
+      assertThat(method.getType()).as(what).isEqualTo(MethodDescriptor.MethodType.SERVER_STREAMING);
+    } else if (!status.isOk()) {
+      assertThat(status.getDescription()).as(what + ": a refusal says why").isNotBlank();
+      if (mutates) {
+        assertThat(observableState())
+            .as(what + ": a refused request changes nothing")
+            .isEqualTo(before);
+      }
+    } else if (first != null) {
+      afterAccepted(method, first);
+    }
+  }
+
+  /** Bytes as they arrive from any client: the request unparsed, the first response unparsed. */
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public java.io.InputStream stream(byte[] value) {
+          return new java.io.ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(java.io.InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      };
+
+  private byte[] callRaw(MethodDescriptor<?, ?> method, byte[] request) {
+    MethodDescriptor<byte[], byte[]> raw = method.toBuilder(BYTES, BYTES).build();
+    Channel target = authorisedChannel();
+    var options = CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS);
+    switch (raw.getType()) {
+      case UNARY:
+        return ClientCalls.blockingUnaryCall(target, raw, options, request);
+      case SERVER_STREAMING:
+        {
+          // the first message, then cancel: watches never end by themselves
+          io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+          try {
+            return context.call(
+                () -> {
+                  var stream =
+                      ClientCalls.blockingServerStreamingCall(
+                          target, raw, options.withDeadlineAfter(2, TimeUnit.SECONDS), request);
+                  return stream.hasNext() ? stream.next() : null;
+                });
+          } catch (StatusRuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          } finally {
+            context.cancel(null);
+          }
+        }
+      default:
+        {
+          var done = new CompletableFuture<byte[]>();
+          StreamObserver<byte[]> requests =
+              ClientCalls.asyncClientStreamingCall(target.newCall(raw, options), completing(done));
+          requests.onNext(request);
+          requests.onCompleted();
+          try {
+            return done.get(10, TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException status) {
+              throw status;
+            }
+            throw new IllegalStateException(e.getCause());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
     }
   }
 
