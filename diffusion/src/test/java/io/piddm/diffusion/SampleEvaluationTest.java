@@ -17,7 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 class SampleEvaluationTest {
 
   private static List<List<Field>> generate(long seed, int count, Grid grid) {
-    SampleGenerator generator = SampleGenerator.standard(Pde.DARCY, grid);
+    return generate(Pde.DARCY, seed, count, grid);
+  }
+
+  private static List<List<Field>> generate(Pde pde, long seed, int count, Grid grid) {
+    SampleGenerator generator = SampleGenerator.standard(pde, grid);
     List<List<Field>> out = new ArrayList<>();
     for (int n = 0; n < count; n++) {
       out.add(generator.sample(seed, n).channels());
@@ -57,5 +61,25 @@ class SampleEvaluationTest {
     SampleEvaluation.write(truth, Pde.DARCY, solver, dir);
     assertThat(dir.resolve("ground-truth.json")).exists();
     assertThat(dir.resolve("ground-truth.png")).exists();
+  }
+
+  /**
+   * Every PDE's report is written, including the numbers that do not apply to it (NaN: Poisson and
+   * Helmholtz have no thresholded consistency); a Poisson run once stopped here.
+   */
+  @Test
+  void everyPdesReportIsWrittenWithTheNumbersThatDoNotApply(@TempDir Path dir) throws Exception {
+    Grid grid = new Grid(16);
+    for (Pde pde : List.of(Pde.POISSON, Pde.HELMHOLTZ, Pde.BURGERS)) {
+      List<List<Field>> solver = generate(pde, 1, 6, grid);
+      List<List<Field>> heldOut = generate(pde, 2, 6, grid);
+      SampleEvaluation.Report report =
+          SampleEvaluation.evaluate(pde.id(), pde, grid, solver, heldOut, 1, 0, 0.001);
+      SampleEvaluation.write(report, pde, solver, dir);
+      String json = java.nio.file.Files.readString(dir.resolve(pde.id() + ".json"));
+      if (pde != Pde.BURGERS) {
+        assertThat(json).as(pde.id()).contains("NaN");
+      }
+    }
   }
 }

@@ -149,7 +149,11 @@ public final class SampleEvaluation {
     Path json = directory.resolve(report.method() + ".json");
     Files.writeString(
         json,
-        new GsonBuilder().setPrettyPrinting().create().toJson(report),
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create()
+            .toJson(report),
         StandardCharsets.UTF_8);
     int channels = pde.channels().size();
     int plane = report.resolution() * report.resolution();

@@ -39,7 +39,8 @@ public record TrainedModel(
   public static final String STUDENT = "student";
   public static final String CARD = "model.json";
   private static final String WEIGHTS = "weights.ndlist";
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+  private static final Gson GSON =
+      new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
   public TrainedModel {
     if (!TEACHER.equals(kind) && !STUDENT.equals(kind)) {
