@@ -208,6 +208,7 @@ public abstract class ServiceSmokeTest {
   void everyRpcAnswersGeneratedRequestsWithADocumentedStatusAndLosesNothing() {
     for (ServiceDescriptor service : services()) {
       for (MethodDescriptor<?, ?> method : service.getMethods()) {
+        long started = System.nanoTime();
         var requests =
             WireMessages.of(emptyRequest(method).getDescriptorForType())
                 .mix(WireMessages.mutationsOf(validRequests(method)), 70);
@@ -217,6 +218,9 @@ public abstract class ServiceSmokeTest {
             .withShrinkCycles(50)
             .forAll(requests)
             .checkAssert(request -> answersWithADocumentedStatus(method, request.toByteArray()));
+        System.out.printf(
+            "generated input: %s, %d requests in %.1f s%n",
+            method.getFullMethodName(), CASES, (System.nanoTime() - started) / 1e9);
       }
     }
     try (ServiceProbe probe = ServiceProbe.over(channel)) {
@@ -285,7 +289,10 @@ public abstract class ServiceSmokeTest {
                 () -> {
                   var stream =
                       ClientCalls.blockingServerStreamingCall(
-                          target, raw, options.withDeadlineAfter(2, TimeUnit.SECONDS), request);
+                          target,
+                          raw,
+                          options.withDeadlineAfter(500, TimeUnit.MILLISECONDS),
+                          request);
                   return stream.hasNext() ? stream.next() : null;
                 });
           } catch (StatusRuntimeException e) {
