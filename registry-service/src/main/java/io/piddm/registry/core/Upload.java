@@ -24,6 +24,12 @@ public final class Upload implements AutoCloseable {
 
   public static final int MAX_CHUNK = 4 * 1024 * 1024;
 
+  /**
+   * Files one version may declare: a model is a handful (model.onnx, reconstruct.onnx, cards); the
+   * bound keeps a hostile header from making the registry track and claim thousands of objects.
+   */
+  public static final int MAX_FILES = 64;
+
   private final Registry registry;
   private final String model;
   private final ModelManifest manifest;
@@ -53,6 +59,14 @@ public final class Upload implements AutoCloseable {
     }
     if (declared.getFilesCount() == 0) {
       throw Errors.invalid("manifest.files must declare at least one file");
+    }
+    if (declared.getFilesCount() > MAX_FILES) {
+      throw Errors.exhausted(
+          "manifest.files declares "
+              + declared.getFilesCount()
+              + " files, over the limit of "
+              + MAX_FILES
+              + " per version");
     }
     this.requestAlias =
         header.getRequestAlias().isEmpty() ? "" : Names.alias(header.getRequestAlias());

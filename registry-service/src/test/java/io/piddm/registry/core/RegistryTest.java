@@ -273,6 +273,29 @@ class RegistryTest {
   }
 
   @Test
+  void aVersionDeclaringMoreFilesThanTheLimitIsRefusedBeforeAnythingIsClaimed() throws Exception {
+    ModelManifest.Builder manifest = ModelManifest.newBuilder();
+    for (int f = 0; f <= Upload.MAX_FILES; f++) {
+      manifest.addFiles(entry("file-" + f + ".bin", new byte[] {(byte) f}));
+    }
+    assertThatThrownBy(
+            () ->
+                registry.begin(
+                    CreateVersionHeader.newBuilder()
+                        .setModelName("m")
+                        .setManifest(manifest)
+                        .build()))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+              assertThat(e.getStatus().getDescription())
+                  .isEqualTo("manifest.files declares 65 files, over the limit of 64 per version");
+            });
+    assertThat(store.list("models/")).isEmpty();
+  }
+
+  @Test
   void aShortFileIsRejectedAtCommitAndNothingIsWritten() throws Exception {
     byte[] data = random(2 * CHUNK, 9);
     Upload upload = registry.begin(header("m", "model.onnx", data));
