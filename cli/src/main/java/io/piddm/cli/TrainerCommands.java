@@ -1,7 +1,6 @@
 package io.piddm.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.piddm.proto.v1.CancelRunRequest;
@@ -67,7 +66,7 @@ final class TrainerCommands {
     final TrainerServiceGrpc.TrainerServiceBlockingStub stub;
 
     Client(String target, String token) {
-      channel = ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+      channel = io.piddm.probe.GrpcChannels.forTarget(target).build();
       TrainerServiceGrpc.TrainerServiceBlockingStub s = TrainerServiceGrpc.newBlockingStub(channel);
       if (token != null) {
         Metadata headers = new Metadata();

@@ -1,7 +1,6 @@
 package io.piddm.probe;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -34,10 +33,9 @@ public final class ServiceProbe implements AutoCloseable {
     this.ownsChannel = ownsChannel;
   }
 
-  /** A probe over a plaintext channel to {@code host:port}. */
+  /** A probe to {@code host:port}: TLS when a CA file is set ({@link GrpcChannels}). */
   public static ServiceProbe connect(String host, int grpcPort) {
-    return new ServiceProbe(
-        ManagedChannelBuilder.forAddress(host, grpcPort).usePlaintext().build(), true);
+    return new ServiceProbe(GrpcChannels.forAddress(host, grpcPort).build(), true);
   }
 
   /** A probe over a channel the caller owns (for example an in-process one in tests). */

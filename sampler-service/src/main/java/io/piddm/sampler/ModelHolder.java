@@ -116,7 +116,9 @@ public class ModelHolder {
     if (config.registry().filter(s -> !s.isBlank()).isPresent()
         && config.model().filter(s -> !s.isBlank()).isPresent()) {
       ManagedChannelBuilder<?> channel =
-          ManagedChannelBuilder.forTarget(config.registry().get()).usePlaintext();
+          io.piddm.probe.GrpcChannels.forTarget(
+              config.registry().get(),
+              config.registryCaFile().filter(f -> !f.isBlank()).map(java.nio.file.Path::of));
       Optional<String> token = config.registryToken();
       if (token != null && token.filter(t -> !t.isBlank()).isPresent()) {
         Metadata headers = new Metadata();

@@ -18,6 +18,9 @@ public interface SamplerConfig {
   /** Bearer token for the registry, needed only when its reads are closed. */
   Optional<String> registryToken();
 
+  /** CA certificate (PEM) the registry's TLS certificate is checked against; none: plaintext. */
+  Optional<String> registryCaFile();
+
   /** Model name in the registry. */
   Optional<String> model();
 

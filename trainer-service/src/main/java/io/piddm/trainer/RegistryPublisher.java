@@ -29,11 +29,13 @@ final class RegistryPublisher implements Publisher {
   private final String target;
   private final Optional<String> token;
   private final Path tokenFile;
+  private final Optional<Path> caFile;
 
-  RegistryPublisher(String target, Optional<String> token, Path tokenFile) {
+  RegistryPublisher(String target, Optional<String> token, Path tokenFile, Optional<Path> caFile) {
     this.target = target;
     this.token = token.map(String::trim).filter(t -> !t.isEmpty());
     this.tokenFile = tokenFile;
+    this.caFile = caFile;
   }
 
   String target() {
@@ -42,7 +44,7 @@ final class RegistryPublisher implements Publisher {
 
   @Override
   public Published publish(Request request) throws IOException, InterruptedException {
-    try (RegistryClient client = new RegistryClient(target, token())) {
+    try (RegistryClient client = new RegistryClient(target, token(), caFile)) {
       CreateVersionResponse response =
           client.publish(request.modelName(), request.files(), manifest(request), request.alias());
       return new Published(
@@ -55,7 +57,7 @@ final class RegistryPublisher implements Publisher {
 
   /** The manifest the registry stored for a published version. */
   ModelManifest manifest(String model, long version) throws IOException, InterruptedException {
-    try (RegistryClient client = new RegistryClient(target, token())) {
+    try (RegistryClient client = new RegistryClient(target, token(), caFile)) {
       return client
           .stub()
           .getVersion(

@@ -100,7 +100,10 @@ public class RunScheduler {
             .map(
                 r ->
                     new RegistryPublisher(
-                        r, config.registryToken(), Path.of(config.registryTokenFile())))
+                        r,
+                        config.registryToken(),
+                        Path.of(config.registryTokenFile()),
+                        config.registryCaFile().filter(f -> !f.isBlank()).map(Path::of)))
             .orElse(null);
     if (publisher != null && config.registryToken().filter(t -> !t.isBlank()).isEmpty()) {
       Path tokenFile = Path.of(config.registryTokenFile());

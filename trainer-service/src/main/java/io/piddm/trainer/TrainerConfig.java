@@ -21,6 +21,9 @@ public interface TrainerConfig {
   /** Token for publishing; when empty, read from {@link #registryTokenFile()}. */
   Optional<String> registryToken();
 
+  /** CA certificate (PEM) the registry's TLS certificate is checked against; none: plaintext. */
+  Optional<String> registryCaFile();
+
   /** Where an embedded registry on this machine keeps its generated token. */
   @WithDefault("${user.home}/.piddm/registry/token")
   String registryTokenFile();

@@ -2,7 +2,6 @@ package io.piddm.cli.sampler;
 
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.piddm.physics.metrics.PdeError;
@@ -98,12 +97,11 @@ public final class SamplerClient implements AutoCloseable {
   private Duration generateDeadline = Duration.ofMinutes(2);
   private Duration reconstructDeadline = Duration.ofHours(1);
 
-  /** A plaintext channel to {@code target}, {@code host:port}. */
+  /** A channel to {@code target}, {@code host:port}: TLS when PIDDM_CA_FILE names a CA. */
   public SamplerClient(String target) {
     this(
         target,
-        ManagedChannelBuilder.forTarget(target)
-            .usePlaintext()
+        io.piddm.probe.GrpcChannels.forTarget(target)
             .maxInboundMessageSize(MAX_INBOUND_BYTES)
             .build(),
         true);

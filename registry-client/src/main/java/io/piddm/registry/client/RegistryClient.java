@@ -2,11 +2,11 @@ package io.piddm.registry.client;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
+import io.piddm.probe.GrpcChannels;
 import io.piddm.proto.v1.AliasRecord;
 import io.piddm.proto.v1.CreateVersionHeader;
 import io.piddm.proto.v1.CreateVersionRequest;
@@ -27,6 +27,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,13 +45,18 @@ public final class RegistryClient implements AutoCloseable {
   private final RegistryServiceGrpc.RegistryServiceStub async;
   private final RegistryServiceGrpc.RegistryServiceBlockingStub blocking;
 
-  /** A plaintext channel to {@code target} (host:port); {@code token} may be null for reads. */
+  /**
+   * A channel to {@code target} (host:port), TLS when the process has a CA file ({@link
+   * GrpcChannels#defaultCaFile}); {@code token} may be null for reads.
+   */
   public RegistryClient(String target, String token) {
+    this(target, token, GrpcChannels.defaultCaFile());
+  }
+
+  /** As above, TLS trusting {@code caFile} when present, plaintext otherwise. */
+  public RegistryClient(String target, String token, Optional<Path> caFile) {
     this.channel =
-        ManagedChannelBuilder.forTarget(target)
-            .usePlaintext()
-            .maxInboundMessageSize(8 * 1024 * 1024)
-            .build();
+        GrpcChannels.forTarget(target, caFile).maxInboundMessageSize(8 * 1024 * 1024).build();
     RegistryServiceGrpc.RegistryServiceStub a = RegistryServiceGrpc.newStub(channel);
     RegistryServiceGrpc.RegistryServiceBlockingStub b =
         RegistryServiceGrpc.newBlockingStub(channel);
