@@ -289,7 +289,10 @@ class QualityBenchTest {
             new SpeedBench.Settings(5, 2, List.of(16), 2, 2),
             Path.of(".."));
     assertThat(speed.onnxForward().p50()).isPositive();
-    assertThat(speed.teacherHeunPerSample().p50()).isGreaterThan(speed.djlStudentForward().p50());
+    // timings only need to exist here; which is faster is the speed benchmark's verdict, not a
+    // unit test's on a shared machine (a loaded CI runner once timed the teacher below the student)
+    assertThat(speed.teacherHeunPerSample().p50()).isPositive();
+    assertThat(speed.djlStudentForward().p50()).isPositive();
     assertThat(speed.onnxForwardMillis()).hasSize(5);
     assertThat(speed.generation())
         .singleElement()

@@ -121,6 +121,8 @@ class RegistryLoadTest {
             Optional.empty(),
             "registry",
             Optional.of("localhost:" + server.getPort()),
+            "registryCaFile",
+            Optional.empty(),
             "model",
             Optional.of("darcy"),
             "alias",
