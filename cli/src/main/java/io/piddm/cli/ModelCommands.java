@@ -269,6 +269,16 @@ final class ModelCommands {
                 + " channels enter R as constants.")
     boolean residualSolutionOnly;
 
+    @Option(
+        names = "--solution-weight",
+        defaultValue = "0",
+        description =
+            "μ: weight of the solution term, the residual through the inverse Dirichlet Laplacian"
+                + " (the error of u relative to a typical solution), beside the residual term and"
+                + " under the same λ; 0 leaves it out. Darcy, Poisson and Helmholtz only"
+                + " (default: ${DEFAULT-VALUE}).")
+    double solutionWeight;
+
     @Mixin Optimiser optimiser;
 
     @Override
@@ -285,7 +295,8 @@ final class ModelCommands {
                 32,
                 residualWarmup,
                 residualRamp,
-                residualSolutionOnly);
+                residualSolutionOnly,
+                solutionWeight);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.distill.PairBank;
 import io.piddm.diffusion.distill.StudentObjective;
+import io.piddm.diffusion.djl.DjlInverseLaplacian;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.GuidedSampler;
@@ -24,6 +25,7 @@ import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.random.Seeds;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.solve.DirichletLaplacian;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -152,8 +154,10 @@ class GradientMemoryTest {
               new Grid(SIZE),
               SAMPLE,
               4,
-              new DistillSettings(4, 2, 0, 0, 0.5, 4),
-              1.0);
+              new DistillSettings(4, 2, 0, 0, 0.5, 4, 0, 0, false, 1.0),
+              1.0,
+              new StudentObjective.SolutionTerm(
+                  new DjlInverseLaplacian(DirichletLaplacian.interiorOf(new Grid(SIZE))), 1.0));
       DjlParameters parameters = trainable(net, manager);
       assertSameUnderChurn(
           parameters.arrays(),

@@ -65,7 +65,8 @@ class StudentObjectiveTest {
               SAMPLE,
               2,
               settings,
-              1.0);
+              1.0,
+              null);
       java.util.Random random = new java.util.Random(3);
       float[] values = new float[2 * 2 * SIZE * SIZE];
       for (int k = 0; k < values.length; k++) {

@@ -32,6 +32,7 @@ public final class RunPlans {
     h.put(
         "student.residual_solution_only",
         Boolean.toString(plan.distill().residualShapesSolutionOnly()));
+    h.put("student.solution_weight", Double.toString(plan.distill().solutionWeight()));
     training(h, "student.", plan.student());
     h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
     h.put("evaluation.seeds", plan.evaluation().seeds().toString());

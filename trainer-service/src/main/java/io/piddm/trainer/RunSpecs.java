@@ -142,7 +142,8 @@ final class RunSpecs {
               dd.generationBatch(),
               dd.residualWarmupSteps(),
               dd.residualRampSteps(),
-              dd.residualShapesSolutionOnly());
+              dd.residualShapesSolutionOnly(),
+              dd.solutionWeight());
       TrainSettings defaults = d.student();
       TrainSettings student =
           new TrainSettings(

@@ -20,6 +20,13 @@ package io.piddm.diffusion.distill;
  * R can be driven to zero by u alone (u is determined by a), and a full gradient also lets the
  * residual term smooth a, which costs the coefficient its spread (measured on Darcy: SMSE of a 17×
  * the teacher's with the full gradient). With one channel (Burgers) it changes nothing.
+ *
+ * <p>{@code solutionWeight} (μ) adds the solution term beside the residual term, under the same λ:
+ * the residual passed through the inverse Dirichlet Laplacian ({@code physics/solve/
+ * DirichletLaplacian}), i.e. an estimate of the error of u itself, relative to the typical
+ * solution. A pointwise residual weighs an error mode by its eigenvalue, so it hardly sees the
+ * smoothest modes, and those hold 92–100 % of the generated fields' solution error
+ * (docs/results/sweeps/solution-error-spectrum). 0 leaves it out; it needs a PDE with u = 0 on ∂Ω.
  */
 public record DistillSettings(
     int bankSize,
@@ -30,7 +37,8 @@ public record DistillSettings(
     int generationBatch,
     long residualWarmupSteps,
     long residualRampSteps,
-    boolean residualShapesSolutionOnly) {
+    boolean residualShapesSolutionOnly,
+    double solutionWeight) {
 
   public DistillSettings {
     if (bankSize < 1
@@ -41,7 +49,9 @@ public record DistillSettings(
         || !Double.isFinite(lambdaTrain)
         || generationBatch < 1
         || residualWarmupSteps < 0
-        || residualRampSteps < 0) {
+        || residualRampSteps < 0
+        || !(solutionWeight >= 0)
+        || !Double.isFinite(solutionWeight)) {
       throw new IllegalArgumentException(
           "invalid distillation settings: bank "
               + bankSize
@@ -59,8 +69,33 @@ public record DistillSettings(
               + residualWarmupSteps
               + " and ramp "
               + residualRampSteps
-              + " steps");
+              + " steps, solution weight "
+              + solutionWeight);
     }
+  }
+
+  /** Settings without the solution term. */
+  public DistillSettings(
+      int bankSize,
+      int teacherSteps,
+      long refreshEvery,
+      double refreshFraction,
+      double lambdaTrain,
+      int generationBatch,
+      long residualWarmupSteps,
+      long residualRampSteps,
+      boolean residualShapesSolutionOnly) {
+    this(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        residualShapesSolutionOnly,
+        0);
   }
 
   /** Settings whose residual term's gradient reaches every channel. */
@@ -123,6 +158,7 @@ public record DistillSettings(
         generationBatch,
         residualWarmupSteps,
         residualRampSteps,
-        residualShapesSolutionOnly);
+        residualShapesSolutionOnly,
+        solutionWeight);
   }
 }

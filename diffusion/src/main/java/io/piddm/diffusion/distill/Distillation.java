@@ -2,6 +2,7 @@ package io.piddm.diffusion.distill;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.piddm.diffusion.djl.DjlInverseLaplacian;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.model.TrainedModel;
 import io.piddm.diffusion.net.UNet;
@@ -15,10 +16,12 @@ import io.piddm.physics.pde.SampleGenerator;
 import io.piddm.physics.residual.ArrayEvaluator;
 import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.solve.DirichletLaplacian;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The PIDDM distillation step end to end: a student initialised from the teacher's EMA weights,
@@ -85,7 +88,8 @@ public final class Distillation {
               sampleShape,
               training.batchSize(),
               distill,
-              sourceRms(pde, grid, spec));
+              sourceRms(pde, grid, spec),
+              solutionTerm(pde, grid, spec));
       long started = System.nanoTime();
       try (Trainer trainer =
           Trainer.startOrResume(net, training, objective, teacherWeights::copy)) {
@@ -106,6 +110,7 @@ public final class Distillation {
         info.put("residualWarmupSteps", distill.residualWarmupSteps());
         info.put("residualRampSteps", distill.residualRampSteps());
         info.put("residualShapesSolutionOnly", distill.residualShapesSolutionOnly());
+        info.put("solutionWeight", distill.solutionWeight());
         info.put("bankSize", distill.bankSize());
         info.put("teacherSteps", distill.teacherSteps());
         info.put("refreshEvery", distill.refreshEvery());
@@ -141,6 +146,25 @@ public final class Distillation {
    * where the PDE has none (Burgers).
    */
   static double sourceRms(Pde pde, Grid grid, ResidualSpec spec) {
+    return sourceRms(pde, grid, spec, f -> f);
+  }
+
+  /**
+   * The solution term where the PDE has u = 0 on ∂Ω (its consistent spec covers the interior nodes
+   * the inverse Laplacian acts on), its scale 1 / rms((−Δ_h)⁻¹f) over the same samples; null for
+   * Burgers.
+   */
+  static StudentObjective.SolutionTerm solutionTerm(Pde pde, Grid grid, ResidualSpec spec) {
+    if (!ResidualSpecs.hasConsistent(pde)) {
+      return null;
+    }
+    DirichletLaplacian laplacian = DirichletLaplacian.interiorOf(grid);
+    double rms = sourceRms(pde, grid, spec, laplacian::solve);
+    return new StudentObjective.SolutionTerm(new DjlInverseLaplacian(laplacian), 1 / rms);
+  }
+
+  private static double sourceRms(
+      Pde pde, Grid grid, ResidualSpec spec, UnaryOperator<double[]> transform) {
     SampleGenerator generator = SampleGenerator.standard(pde, grid);
     double sum = 0;
     long count = 0;
@@ -148,7 +172,7 @@ public final class Distillation {
       double[] f =
           ArrayEvaluator.source(spec, grid, generator.sample(Long.MAX_VALUE - 1, k).channels())
               .values();
-      for (double v : f) {
+      for (double v : transform.apply(f)) {
         sum += v * v;
       }
       count += f.length;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.piddm.diffusion.djl.DjlInverseLaplacian;
 import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.diffusion.edm.Normalization;
@@ -22,7 +23,8 @@ import java.util.function.Function;
  * The PIDDM student loss on a batch of bank pairs:
  *
  * <pre>
- *   L = mean ‖d(ε) − x0‖² + λ_train · mean (s · R(d(ε)))²,   s = 1 / rms(f),
+ *   L = mean ‖d(ε) − x0‖² + λ_train · [mean (s · R)² + μ · mean (t · (−Δ_h)⁻¹R)²],   R = R(d(ε)),
+ *   s = 1 / rms(f),   t = 1 / rms((−Δ_h)⁻¹f),
  * </pre>
  *
  * with the first mean over pixels (normalised units), the second over the nodes the training
@@ -30,6 +32,9 @@ import java.util.function.Function;
  * of the PDE and grid) makes the residual term the squared relative PDE error, the dimensionless
  * number the metrics report, so λ_train means the same for every PDE, unit and grid size. λ follows
  * {@link DistillSettings#lambdaAt}: off while the student first learns its pairs, then ramped in.
+ * The solution term (weight μ = {@link DistillSettings#solutionWeight}, left out at 0) is the same
+ * residual through the inverse Dirichlet Laplacian: for Poisson exactly the error of u against the
+ * solver's solution, for Darcy and Helmholtz close to it, relative to the typical solution.
  */
 public final class StudentObjective implements Trainer.Objective {
 
@@ -43,6 +48,7 @@ public final class StudentObjective implements Trainer.Objective {
   private long step;
   private final Map<String, Double> lastTerms = new LinkedHashMap<>();
   private final double residualScale;
+  private final SolutionTerm solutionTerm;
   private final Shape sampleShape;
   private final DjlOps ops = new DjlOps();
 
@@ -55,10 +61,18 @@ public final class StudentObjective implements Trainer.Objective {
       Shape sampleShape,
       int batch,
       DistillSettings schedule,
-      double sourceRms) {
+      double sourceRms,
+      SolutionTerm solutionTerm) {
     if (!(sourceRms > 0)) {
       throw new IllegalArgumentException("source rms must be positive, got " + sourceRms);
     }
+    if (schedule.solutionWeight() > 0 && solutionTerm == null) {
+      throw new IllegalArgumentException(
+          "a solution weight of "
+              + schedule.solutionWeight()
+              + " needs the solution term of a PDE with u = 0 on ∂Ω");
+    }
+    this.solutionTerm = solutionTerm;
     this.student = student;
     this.bank = bank;
     this.normalization = normalization;
@@ -76,6 +90,18 @@ public final class StudentObjective implements Trainer.Objective {
    */
   public Map<String, Double> lastTerms() {
     return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lastTerms));
+  }
+
+  /**
+   * The inverse Dirichlet Laplacian and t = 1 / rms((−Δ_h)⁻¹f), the solution term's scale, where
+   * the PDE has u = 0 on ∂Ω.
+   */
+  public record SolutionTerm(DjlInverseLaplacian inverse, double scale) {
+    public SolutionTerm {
+      if (!(scale > 0) || !Double.isFinite(scale)) {
+        throw new IllegalArgumentException("solution scale must be positive, got " + scale);
+      }
+    }
   }
 
   /** s = 1 / rms(f): the factor applied to R inside the residual term. */
@@ -110,14 +136,31 @@ public final class StudentObjective implements Trainer.Objective {
     double lambda = schedule.lambdaAt(step);
     // the residual term is measured even while λ is 0, so loss traces show it fall as the student
     // learns its pairs; it joins the loss (and its gradient) only with λ > 0
-    NDArray residual = residualTerm(output);
+    NDArray physicsTerm = physicsTerm(output);
     lastTerms.put("regression", (double) loss.getFloat());
-    lastTerms.put("residual", (double) residual.getFloat());
     lastTerms.put("lambda", lambda);
     if (lambda == 0) {
       return loss;
     }
-    return loss.add(DjlOps.times(residual, lambda));
+    return loss.add(DjlOps.times(physicsTerm, lambda));
+  }
+
+  /**
+   * mean (s·R)² + μ · mean (t·(−Δ_h)⁻¹R)², recording both parts for the loss trace; the solution
+   * part is measured whenever the PDE has it, so a μ = 0 run's trace shows it too.
+   */
+  private NDArray physicsTerm(NDArray normalisedOutput) {
+    NDArray residual = residual(normalisedOutput);
+    NDArray residualTerm = DjlOps.times(residual, residualScale).square().mean();
+    lastTerms.put("residual", (double) residualTerm.getFloat());
+    if (solutionTerm == null) {
+      return residualTerm;
+    }
+    NDArray solution =
+        DjlOps.times(solutionTerm.inverse().apply(residual), solutionTerm.scale()).square().mean();
+    lastTerms.put("solution", (double) solution.getFloat());
+    double mu = schedule.solutionWeight();
+    return mu == 0 ? residualTerm : residualTerm.add(DjlOps.times(solution, mu));
   }
 
   /**
@@ -126,6 +169,11 @@ public final class StudentObjective implements Trainer.Objective {
    * constant.
    */
   public NDArray residualTerm(NDArray normalisedOutput) {
+    return DjlOps.times(residual(normalisedOutput), residualScale).square().mean();
+  }
+
+  /** R of normalised outputs, shaped as {@link #residualTerm} describes. */
+  private NDArray residual(NDArray normalisedOutput) {
     NDArray shaped = normalisedOutput;
     long channels = normalisedOutput.getShape().get(1);
     if (schedule.residualShapesSolutionOnly() && channels > 1) {
@@ -136,7 +184,7 @@ public final class StudentObjective implements Trainer.Objective {
               .concat(normalisedOutput.get(new NDIndex(":, {}:", channels - 1)), 1);
     }
     NDArray physical = normalization.toPhysical(shaped);
-    return DjlOps.times(DjlResidual.residual(spec, grid, physical), residualScale).square().mean();
+    return DjlResidual.residual(spec, grid, physical);
   }
 
   @Override
