@@ -67,11 +67,4 @@ class TrainerServiceSmokeTest extends ServiceSmokeTest {
   protected String token() {
     return "test-token";
   }
-
-  @Override
-  protected Set<String> implementedRpcs() {
-    return TrainerServiceGrpc.getServiceDescriptor().getMethods().stream()
-        .map(m -> m.getBareMethodName())
-        .collect(Collectors.toSet());
-  }
 }
