@@ -1,0 +1,145 @@
+package io.piddm.it.python;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.piddm.cli.mesh.MeshService;
+import io.piddm.diffusion.net.UNet;
+import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.export.OnnxExporter;
+import io.piddm.it.MeshHarness;
+import io.piddm.physics.grid.Grid;
+import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.probe.ServiceEndpoint;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The Python package {@code clients/python} (module {@code piddm}) against a real mesh: its pytest
+ * suite runs under Debian's {@code /usr/bin/python3} with the three services started as separate
+ * processes on free ports, and the sampler serving a tiny Darcy student exported by the real
+ * exporter. Skipped, saying why, only when that Python lacks grpc, protobuf, numpy or pytest
+ * ({@code .ci/run} installs them).
+ */
+class PythonPackageIT {
+
+  static final String PYTHON = "/usr/bin/python3";
+  static final String REGISTRY_TOKEN = "python-it-registry-token";
+  static final String TRAINER_TOKEN = "python-it-trainer-token";
+  static final Path WORK = Path.of("target", "python-it").toAbsolutePath();
+
+  /** Runs first: checks the interpreter (before any service starts) and exports the student. */
+  @RegisterExtension
+  @Order(1)
+  static final BeforeAllCallback PREPARE = context -> prepare();
+
+  @RegisterExtension
+  @Order(2)
+  static final MeshHarness mesh =
+      new MeshHarness()
+          .withEnvironment(MeshService.REGISTRY, "PIDDM_REGISTRY_TOKEN", REGISTRY_TOKEN)
+          .withEnvironment(MeshService.TRAINER, "PIDDM_TRAINER_TOKEN", TRAINER_TOKEN)
+          .withEnvironment(
+              MeshService.SAMPLER, "PIDDM_SAMPLER_MODEL_DIR", WORK.resolve("student").toString())
+          .withEnvironment(MeshService.SAMPLER, "PIDDM_SAMPLER_PROVIDER", "cpu")
+          .withEnvironment(MeshService.SAMPLER, "PIDDM_SAMPLER_INTRA_OP_THREADS", "1");
+
+  static void prepare() throws Exception {
+    for (String module : List.of("grpc", "google.protobuf", "numpy", "pytest")) {
+      assumeTrue(
+          python("-c", "import " + module) == 0,
+          PYTHON
+              + " cannot import "
+              + module
+              + ": the Python client's tests need Debian's python3-grpcio, python3-protobuf,"
+              + " python3-numpy and python3-pytest (.ci/run installs them)");
+    }
+    Files.createDirectories(WORK);
+    UNetSpec spec = UNetSpec.tiny(2);
+    OnnxExporter.exportStudent(
+        spec,
+        new UNet(spec).perturbedWeights(5),
+        new double[] {7.5, 0.02},
+        new double[] {1.0, 0.01},
+        ResidualSpecs.consistent(Pde.DARCY),
+        new Grid(16),
+        Files.createDirectories(WORK.resolve("student")));
+  }
+
+  @Test
+  void thePythonTestsPassAgainstTheMesh() throws Exception {
+    Path log = WORK.resolve("pytest.log");
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                PYTHON,
+                "-m",
+                "pytest",
+                "clients/python/tests",
+                "-v",
+                "-rs",
+                "-p",
+                "no:cacheprovider",
+                "--junitxml=" + WORK.resolve("pytest.xml")));
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .directory(PythonContracts.HOME.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put("PYTHONPATH", PythonContracts.PACKAGE_ROOT.toString());
+    env.put("PYTHONDONTWRITEBYTECODE", "1");
+    env.put("PIDDM_TEST_SAMPLER", target(MeshService.SAMPLER));
+    env.put("PIDDM_TEST_REGISTRY", target(MeshService.REGISTRY));
+    env.put("PIDDM_TEST_TRAINER", target(MeshService.TRAINER));
+    env.put("PIDDM_TEST_REGISTRY_TOKEN", REGISTRY_TOKEN);
+    env.put("PIDDM_TEST_TRAINER_TOKEN", TRAINER_TOKEN);
+    Process process = builder.start();
+    boolean finished = process.waitFor(8, TimeUnit.MINUTES);
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    System.out.println(output);
+    assertThat(finished).as("pytest finished within 8 minutes:\n%s", output).isTrue();
+    assertThat(process.exitValue()).as("pytest's exit status:\n%s", output).isZero();
+    // every test ran against the mesh: none skipped for a missing target
+    assertThat(output).as(output).contains(" passed").doesNotContain(" skipped");
+  }
+
+  static String target(MeshService service) {
+    ServiceEndpoint endpoint = mesh.endpoint(service);
+    return endpoint.host() + ":" + endpoint.grpcPort();
+  }
+
+  static int python(String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(PYTHON);
+    command.addAll(List.of(args));
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        return -1;
+      }
+      return process.exitValue();
+    } catch (IOException e) {
+      return -1; // no such interpreter
+    }
+  }
+}
