@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -79,19 +80,74 @@ class PythonPackageIT {
 
   @Test
   void thePythonTestsPassAgainstTheMesh() throws Exception {
-    Path log = WORK.resolve("pytest.log");
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                PYTHON,
-                "-m",
-                "pytest",
-                "clients/python/tests",
-                "-v",
-                "-rs",
-                "-p",
-                "no:cacheprovider",
-                "--junitxml=" + WORK.resolve("pytest.xml")));
+    Result pytest =
+        runPython(
+            "pytest",
+            "-m",
+            "pytest",
+            "clients/python/tests",
+            "-v",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "--junitxml=" + WORK.resolve("pytest.xml"));
+    System.out.println(pytest.output());
+    assertThat(pytest.exit()).as("pytest's exit status:\n%s", pytest.output()).isZero();
+    // every test ran against the mesh: none skipped for a missing target
+    assertThat(pytest.output()).as(pytest.output()).contains(" passed").doesNotContain(" skipped");
+  }
+
+  @Test
+  void theExamplesRunAgainstTheMesh() throws Exception {
+    assumeTrue(
+        python("-c", "import matplotlib") == 0,
+        PYTHON + " cannot import matplotlib: the examples need python3-matplotlib");
+    String sampler = target(MeshService.SAMPLER);
+    Path fields = WORK.resolve("generated_fields.png");
+    Result generate =
+        runPython(
+            "generate_fields",
+            "examples/python/generate_fields.py",
+            "--sampler",
+            sampler,
+            "--count",
+            "2",
+            "--out",
+            fields.toString());
+    assertThat(generate.exit()).as(generate.output()).isZero();
+    assertThat(generate.output()).contains("2 fields in").contains("wrote " + fields);
+    Path inverse = WORK.resolve("darcy_inverse.png");
+    Result solve =
+        runPython(
+            "darcy_inverse",
+            "examples/python/darcy_inverse.py",
+            "--sampler",
+            sampler,
+            "--steps",
+            "20",
+            "--members",
+            "2",
+            "--out",
+            inverse.toString());
+    assertThat(solve.exit()).as(solve.output()).isZero();
+    assertThat(solve.output()).contains("relative L2 of a").contains("wrote " + inverse);
+    for (Path png : List.of(fields, inverse)) {
+      byte[] head = Arrays.copyOf(Files.readAllBytes(png), 4);
+      assertThat(head).as(png.toString()).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    }
+  }
+
+  record Result(int exit, String output) {}
+
+  /**
+   * Runs {@code /usr/bin/python3 ARGS} in the project root with the package on PYTHONPATH and the
+   * mesh's targets and tokens in the environment; output in {@code target/python-it/NAME.log}.
+   */
+  static Result runPython(String name, String... args) throws Exception {
+    Path log = WORK.resolve(name + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(PYTHON);
+    command.addAll(List.of(args));
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .directory(PythonContracts.HOME.toFile())
@@ -100,22 +156,18 @@ class PythonPackageIT {
     Map<String, String> env = builder.environment();
     env.put("PYTHONPATH", PythonContracts.PACKAGE_ROOT.toString());
     env.put("PYTHONDONTWRITEBYTECODE", "1");
+    env.put("MPLBACKEND", "Agg");
     env.put("PIDDM_TEST_SAMPLER", target(MeshService.SAMPLER));
     env.put("PIDDM_TEST_REGISTRY", target(MeshService.REGISTRY));
     env.put("PIDDM_TEST_TRAINER", target(MeshService.TRAINER));
     env.put("PIDDM_TEST_REGISTRY_TOKEN", REGISTRY_TOKEN);
     env.put("PIDDM_TEST_TRAINER_TOKEN", TRAINER_TOKEN);
     Process process = builder.start();
-    boolean finished = process.waitFor(8, TimeUnit.MINUTES);
-    if (!finished) {
-      process.destroyForcibly();
+    if (!process.waitFor(8, TimeUnit.MINUTES)) {
+      process.destroyForcibly().waitFor();
+      return new Result(-1, "timed out after 8 minutes\n" + Files.readString(log));
     }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    System.out.println(output);
-    assertThat(finished).as("pytest finished within 8 minutes:\n%s", output).isTrue();
-    assertThat(process.exitValue()).as("pytest's exit status:\n%s", output).isZero();
-    // every test ran against the mesh: none skipped for a missing target
-    assertThat(output).as(output).contains(" passed").doesNotContain(" skipped");
+    return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
   }
 
   static String target(MeshService service) {
