@@ -14,33 +14,24 @@ modules that an application may import too.
 from __future__ import annotations
 
 import functools
+from importlib.resources import files
 from typing import Any, Type
 
-from google.protobuf import descriptor_pb2, descriptor_pool, message, message_factory
-
-try:  # Python 3.9+
-    from importlib.resources import files as _resource_files
-except ImportError:  # pragma: no cover - Python 3.8
-    _resource_files = None  # type: ignore[assignment]
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import Message
 
 DESCRIPTOR_FILE = "contracts.desc"
 
-Message = message.Message
-
 
 def _descriptor_bytes() -> bytes:
-    if _resource_files is not None:
-        return _resource_files(__package__).joinpath(DESCRIPTOR_FILE).read_bytes()
-    import os  # pragma: no cover
-
-    with open(os.path.join(os.path.dirname(__file__), DESCRIPTOR_FILE), "rb") as f:  # pragma: no cover
-        return f.read()
+    # importlib.resources rather than __file__: works from wheels, zips and plain checkouts alike
+    return files(__package__).joinpath(DESCRIPTOR_FILE).read_bytes()
 
 
 def _build_pool() -> descriptor_pool.DescriptorPool:
-    files = descriptor_pb2.FileDescriptorSet.FromString(_descriptor_bytes())
+    contracts = descriptor_pb2.FileDescriptorSet.FromString(_descriptor_bytes())
     pool = descriptor_pool.DescriptorPool()
-    for proto in files.file:  # dependencies come first in the set
+    for proto in contracts.file:  # dependencies come first in the set
         pool.AddSerializedFile(proto.SerializeToString())
     return pool
 

@@ -14,6 +14,7 @@ from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 import grpc
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _contracts
 from ._channel import Service, Stream, TlsOption, open_channel, timestamp
@@ -66,19 +67,19 @@ class Fields:
     ``np.asarray(fields)`` is ``data``; ``fields.channel("a")`` is one channel, [N, H, W].
     """
 
-    data: np.ndarray
-    pde_error: np.ndarray  # float64 [N], mean squared residual per field
+    data: NDArray[np.float32]
+    pde_error: NDArray[np.float64]  # float64 [N], mean squared residual per field
     model: ModelIdentity
     network_evaluations: int  # per field
     server_millis: float
 
-    def __array__(self, dtype: Any = None) -> np.ndarray:
+    def __array__(self, dtype: Any = None) -> NDArray[Any]:
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __len__(self) -> int:
         return int(self.data.shape[0])
 
-    def channel(self, name: str) -> np.ndarray:
+    def channel(self, name: str) -> NDArray[np.float32]:
         """The [N, H, W] values of the channel called ``name`` (e.g. ``"a"`` or ``"u"``)."""
         return self.data[:, _channel_index(self.model.channels, name)]
 
@@ -92,23 +93,23 @@ class Progress:
     loss: float
     pde_error: float
     observation_error: float
-    field: Optional[np.ndarray]  # float32 [C, H, W]
+    field: Optional[NDArray[np.float32]]  # float32 [C, H, W]
 
 
 @dataclass(frozen=True)
 class ReconstructionResult:
     """A finished reconstruction: the ensemble's mean, its spread and the members themselves."""
 
-    mean: np.ndarray  # float32 [C, H, W]
-    spread: np.ndarray  # float32 [C, H, W], population std over members (zeros for one)
-    members: List[np.ndarray]  # float32 [C, H, W] each; empty for a single member
+    mean: NDArray[np.float32]  # float32 [C, H, W]
+    spread: NDArray[np.float32]  # float32 [C, H, W], population std over members (zeros for one)
+    members: List[NDArray[np.float32]]  # float32 [C, H, W] each; empty for a single member
     pde_error: float
     observation_error: float
     model: ModelIdentity
     steps: int
     server_millis: float
 
-    def channel(self, name: str) -> np.ndarray:
+    def channel(self, name: str) -> NDArray[np.float32]:
         """The mean's [H, W] values of channel ``name``."""
         return self.mean[_channel_index(self.model.channels, name)]
 
@@ -185,7 +186,7 @@ class Reconstruction:
         self.close()
 
 
-PointsLike = Union[np.ndarray, Sequence[Tuple[int, int, int]]]
+PointsLike = Union[NDArray[np.integer[Any]], Sequence[Tuple[int, int, int]]]
 
 
 class Sampler:

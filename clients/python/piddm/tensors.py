@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional, Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _contracts
 from .errors import TensorError
@@ -84,7 +85,7 @@ def to_tensor(array: Any, what: str = "tensor", dtype: Optional[str] = None) -> 
     return tensor
 
 
-def _require_finite(values: np.ndarray, what: str, overflow: bool = False) -> None:
+def _require_finite(values: NDArray[Any], what: str, overflow: bool = False) -> None:
     finite = np.isfinite(values)
     if not finite.all():
         index = tuple(int(i) for i in np.argwhere(~finite)[0])
@@ -94,7 +95,7 @@ def _require_finite(values: np.ndarray, what: str, overflow: bool = False) -> No
         )
 
 
-def from_tensor(tensor: Any, what: str = "tensor") -> np.ndarray:
+def from_tensor(tensor: Any, what: str = "tensor") -> NDArray[Any]:
     """The NumPy array (native byte order, C order, writable) held by a ``piddm.v1.Tensor``.
 
     Raises:
@@ -117,7 +118,7 @@ def from_tensor(tensor: Any, what: str = "tensor") -> np.ndarray:
     return np.frombuffer(tensor.data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
-def require_shape(array: np.ndarray, ndim: int, what: str, layout: str) -> None:
+def require_shape(array: NDArray[Any], ndim: int, what: str, layout: str) -> None:
     """Refuses an array with another number of dimensions, naming the layout expected."""
     if array.ndim != ndim:
         raise TensorError(
