@@ -73,8 +73,10 @@ class Fields:
     network_evaluations: int  # per field
     server_millis: float
 
-    def __array__(self, dtype: Any = None) -> NDArray[Any]:
-        return self.data if dtype is None else self.data.astype(dtype)
+    def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> NDArray[Any]:
+        if dtype is None and not copy:
+            return self.data
+        return self.data.astype(dtype or self.data.dtype, copy=True)
 
     def __len__(self) -> int:
         return int(self.data.shape[0])

@@ -2,8 +2,9 @@
 
 ``PythonPackageIT`` (integration-tests) starts the registry, sampler and trainer as separate
 processes on free ports and runs these tests with PIDDM_TEST_SAMPLER, PIDDM_TEST_REGISTRY,
-PIDDM_TEST_TRAINER and the two tokens set. Without them the mesh tests are skipped, saying so;
-the tensor and contract tests need no mesh.
+PIDDM_TEST_TRAINER, the two tokens, and PIDDM_TEST_JAVA_GENERATE (the bytes the Java client got
+for the same Generate call) set. Without them the mesh tests are skipped, saying so; the tensor
+and contract tests need no mesh.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ def test_generate_returns_fields_in_physical_units_with_their_model(sampler: pid
     assert fields.pde_error.shape == (3,) and np.isfinite(fields.pde_error).all()
     assert fields.network_evaluations == 1 and fields.server_millis > 0
     assert np.asarray(fields) is fields.data
+    assert np.array(fields, dtype=np.float64).dtype == np.float64
     np.testing.assert_array_equal(fields.channel("u"), fields.data[:, 1])
     with pytest.raises(KeyError, match="channels are \\['a', 'u'\\]"):
         fields.channel("p")
@@ -30,6 +33,14 @@ def test_the_same_seed_gives_the_same_bytes_whatever_the_count(sampler: piddm.Sa
     one = sampler.generate(1, seed=11)
     assert one.data[0].tobytes() == three.data[0].tobytes()
     assert sampler.generate(1, seed=12).data.tobytes() != one.data.tobytes()
+
+
+def test_the_bytes_are_those_the_java_client_gets(sampler: piddm.Sampler) -> None:
+    java = os.environ.get("PIDDM_TEST_JAVA_GENERATE")
+    if not java:
+        pytest.skip("PIDDM_TEST_JAVA_GENERATE is not set (PythonPackageIT writes Java's answer)")
+    # PythonPackageIT called Generate(count 2, seed 7) from Java and saved the tensor's bytes
+    assert sampler.generate(2, seed=7).data.tobytes() == Path(java).read_bytes()
 
 
 def test_refinement_runs_extra_network_evaluations(sampler: piddm.Sampler) -> None:

@@ -3,6 +3,8 @@ package io.piddm.it.python;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.piddm.cli.mesh.MeshService;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
@@ -12,6 +14,9 @@ import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.probe.ServiceEndpoint;
+import io.piddm.proto.v1.GenerateRequest;
+import io.piddm.proto.v1.GenerateResponse;
+import io.piddm.proto.v1.SamplerServiceGrpc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,6 +44,7 @@ class PythonPackageIT {
   static final String REGISTRY_TOKEN = "python-it-registry-token";
   static final String TRAINER_TOKEN = "python-it-trainer-token";
   static final Path WORK = Path.of("target", "python-it").toAbsolutePath();
+  static final Path JAVA_GENERATE = WORK.resolve("java-generate-2-seed-7.bin");
 
   /** Runs first: checks the interpreter (before any service starts) and exports the student. */
   @RegisterExtension
@@ -80,6 +86,18 @@ class PythonPackageIT {
 
   @Test
   void thePythonTestsPassAgainstTheMesh() throws Exception {
+    // what the Java client gets, for the Python client to compare byte for byte
+    ManagedChannel channel =
+        ManagedChannelBuilder.forTarget(target(MeshService.SAMPLER)).usePlaintext().build();
+    try {
+      GenerateResponse java =
+          SamplerServiceGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(60, TimeUnit.SECONDS)
+              .generate(GenerateRequest.newBuilder().setCount(2).setSeed(7).build());
+      Files.write(JAVA_GENERATE, java.getFields().getData().toByteArray());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
     Result pytest =
         runPython(
             "pytest",
@@ -162,6 +180,7 @@ class PythonPackageIT {
     env.put("PIDDM_TEST_TRAINER", target(MeshService.TRAINER));
     env.put("PIDDM_TEST_REGISTRY_TOKEN", REGISTRY_TOKEN);
     env.put("PIDDM_TEST_TRAINER_TOKEN", TRAINER_TOKEN);
+    env.put("PIDDM_TEST_JAVA_GENERATE", JAVA_GENERATE.toString());
     Process process = builder.start();
     if (!process.waitFor(8, TimeUnit.MINUTES)) {
       process.destroyForcibly().waitFor();
