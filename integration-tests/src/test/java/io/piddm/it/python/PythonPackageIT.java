@@ -29,15 +29,20 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Python package {@code clients/python} (module {@code piddm}) against a real mesh: its pytest
  * suite runs under Debian's {@code /usr/bin/python3} with the three services started as separate
  * processes on free ports, and the sampler serving a tiny Darcy student exported by the real
- * exporter. Skipped, saying why, only when that Python lacks grpc, protobuf, numpy or pytest
- * ({@code .ci/run} installs them).
+ * exporter. Skipped, saying why (a JUnit execution condition, checked before the mesh starts), only
+ * when that Python lacks grpc, protobuf, numpy or pytest ({@code .ci/run} installs them).
  */
+@ExtendWith(PythonPackageIT.PythonReady.class)
 class PythonPackageIT {
 
   static final String PYTHON = "/usr/bin/python3";
@@ -46,10 +51,10 @@ class PythonPackageIT {
   static final Path WORK = Path.of("target", "python-it").toAbsolutePath();
   static final Path JAVA_GENERATE = WORK.resolve("java-generate-2-seed-7.bin");
 
-  /** Runs first: checks the interpreter (before any service starts) and exports the student. */
+  /** Runs before the mesh starts: exports the student the sampler serves. */
   @RegisterExtension
   @Order(1)
-  static final BeforeAllCallback PREPARE = context -> prepare();
+  static final BeforeAllCallback PREPARE = context -> exportStudent();
 
   @RegisterExtension
   @Order(2)
@@ -62,16 +67,28 @@ class PythonPackageIT {
           .withEnvironment(MeshService.SAMPLER, "PIDDM_SAMPLER_PROVIDER", "cpu")
           .withEnvironment(MeshService.SAMPLER, "PIDDM_SAMPLER_INTRA_OP_THREADS", "1");
 
-  static void prepare() throws Exception {
-    for (String module : List.of("grpc", "google.protobuf", "numpy", "pytest")) {
-      assumeTrue(
-          python("-c", "import " + module) == 0,
-          PYTHON
-              + " cannot import "
-              + module
-              + ": the Python client's tests need Debian's python3-grpcio, python3-protobuf,"
-              + " python3-numpy and python3-pytest (.ci/run installs them)");
+  /**
+   * Skips the class, naming what is missing, before any service starts when {@code
+   * /usr/bin/python3} cannot import what the package and its tests need.
+   */
+  static final class PythonReady implements ExecutionCondition {
+    @Override
+    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      for (String module : List.of("grpc", "google.protobuf", "numpy", "pytest")) {
+        if (python("-c", "import " + module) != 0) {
+          return ConditionEvaluationResult.disabled(
+              PYTHON
+                  + " cannot import "
+                  + module
+                  + ": the Python client's tests need Debian's python3-grpcio, python3-protobuf,"
+                  + " python3-numpy and python3-pytest (.ci/run installs them)");
+        }
+      }
+      return ConditionEvaluationResult.enabled(PYTHON + " has grpc, protobuf, numpy and pytest");
     }
+  }
+
+  static void exportStudent() throws Exception {
     Files.createDirectories(WORK);
     UNetSpec spec = UNetSpec.tiny(2);
     OnnxExporter.exportStudent(
@@ -194,7 +211,7 @@ class PythonPackageIT {
     return endpoint.host() + ":" + endpoint.grpcPort();
   }
 
-  static int python(String... args) throws IOException, InterruptedException {
+  static int python(String... args) {
     List<String> command = new ArrayList<>();
     command.add(PYTHON);
     command.addAll(List.of(args));
@@ -211,6 +228,9 @@ class PythonPackageIT {
       return process.exitValue();
     } catch (IOException e) {
       return -1; // no such interpreter
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
     }
   }
 }
