@@ -37,28 +37,40 @@ else:
 mask = np.zeros(truth.shape, dtype=bool)
 mask[1] = True  # u observed everywhere; a unknown
 
-run = sampler.reconstruct(truth, mask=mask, task="inverse", steps=args.steps, seed=args.seed,
-                          ensemble_size=args.members)
+run = sampler.reconstruct(
+    truth, mask=mask, task="inverse", steps=args.steps, seed=args.seed, ensemble_size=args.members
+)
 for event in run:  # progress of every member at every step; print some of it
     if event.member == 0 and event.step % 50 == 0:
-        print(f"  step {event.step:4d}  loss {event.loss:.3e}  u misfit {event.observation_error:.3f}")
+        print(
+            f"  step {event.step:4d}  loss {event.loss:.3e}  u misfit {event.observation_error:.3f}"
+        )
 result = run.result()
 
 a_true, a_est, a_spread = truth[0], result.channel("a"), result.spread[0]
 l2 = np.linalg.norm(a_est - a_true) / np.linalg.norm(a_true)
-error_rate = np.mean((a_est > 7.5) != (a_true > 7.5))  # a is 3 or 12: is each node on the right side?
-print(f"{result.model.model_name} v{result.model.version}: relative L2 of a {l2:.3f}, error rate"
-      f" {error_rate:.3f}, {args.members} members, {result.server_millis / 1000:.1f} s on the server")
+# a is 3 or 12: the error rate is the fraction of nodes on the wrong side of 7.5
+error_rate = np.mean((a_est > 7.5) != (a_true > 7.5))
+print(
+    f"{result.model.model_name} v{result.model.version}: relative L2 of a {l2:.3f}, error rate"
+    f" {error_rate:.3f}, {args.members} members, {result.server_millis / 1000:.1f} s on the server"
+)
 
-panels = [("observed u", truth[1], "magma", None), ("true a", a_true, "viridis", (3, 12)),
-          ("estimated a (mean)", a_est, "viridis", (3, 12)), ("spread of a (std)", a_spread, "cividis", None)]
+panels = [
+    ("observed u", truth[1], "magma", None),
+    ("true a", a_true, "viridis", (3, 12)),
+    ("estimated a (mean)", a_est, "viridis", (3, 12)),
+    ("spread of a (std)", a_spread, "cividis", None),
+]
 figure, axes = plt.subplots(1, 4, figsize=(11, 2.9))
 for ax, (title, values, cmap, limits) in zip(axes, panels):
     image = ax.imshow(values, cmap=cmap, vmin=limits and limits[0], vmax=limits and limits[1])
     ax.set_title(title, fontsize=9), ax.set_xticks([]), ax.set_yticks([])
     figure.colorbar(image, ax=ax, fraction=0.046)
-figure.suptitle(f"Darcy inverse problem, {args.steps} steps: relative L2 {l2:.3f}, error rate {error_rate:.3f}",
-                fontsize=10)
+figure.suptitle(
+    f"Darcy inverse problem, {args.steps} steps: relative L2 {l2:.3f}, error rate {error_rate:.3f}",
+    fontsize=10,
+)
 figure.tight_layout()
 figure.savefig(args.out, dpi=80)
 print(f"wrote {args.out}")

@@ -69,7 +69,9 @@ def enum_value(enum: str, name: str, prefix: str) -> int:
     if key in descriptor.values_by_name:
         return descriptor.values_by_name[key].number
     accepted = [
-        v.name[len(prefix) :].lower() for v in descriptor.values if not v.name.endswith("UNSPECIFIED")
+        v.name[len(prefix) :].lower()
+        for v in descriptor.values
+        if not v.name.endswith("UNSPECIFIED")
     ]
     raise ValueError(f"{name!r} is not a {enum.split('.')[-1]}; expected one of {accepted}")
 

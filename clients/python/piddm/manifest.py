@@ -91,8 +91,10 @@ class Manifest:
         for entry in self.files:
             if entry.name == name:
                 return entry
-        raise KeyError(f"{self.model_name} v{self.version} has no file {name!r}; it has "
-                       f"{[f.name for f in self.files]}")
+        raise KeyError(
+            f"{self.model_name} v{self.version} has no file {name!r}; it has "
+            f"{[f.name for f in self.files]}"
+        )
 
 
 @dataclass(frozen=True)

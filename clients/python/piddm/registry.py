@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _contracts
-from ._channel import Service, Stream, TlsOption, iterate_pages, open_channel, resolve_token, timestamp
+from ._channel import (
+    Service,
+    Stream,
+    TlsOption,
+    iterate_pages,
+    open_channel,
+    resolve_token,
+    timestamp,
+)
 from .errors import ChecksumError
 from .manifest import Alias, FileEntry, Manifest
 

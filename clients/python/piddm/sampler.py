@@ -38,7 +38,10 @@ class ModelIdentity:
     @staticmethod
     def of(message: Any) -> "ModelIdentity":
         return ModelIdentity(
-            message.model_name, message.version, message.alias, pde_name(message.pde),
+            message.model_name,
+            message.version,
+            message.alias,
+            pde_name(message.pde),
             Grid.of(message.grid),
         )
 
@@ -345,7 +348,9 @@ def _mask(mask: Any, shape: Tuple[int, ...]) -> Any:
     values = np.asarray(mask)
     require_shape(values, 3, "mask", "[C, H, W]")
     if values.shape != shape:
-        raise TensorError(f"mask: shape {list(values.shape)} differs from the observations' {list(shape)}")
+        raise TensorError(
+            f"mask: shape {list(values.shape)} differs from the observations' {list(shape)}"
+        )
     if values.dtype != np.bool_:
         if values.dtype.kind not in "fiu":
             raise TensorError(f"mask: dtype {values.dtype} is neither bool nor 0/1 numbers")

@@ -17,7 +17,15 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 from google.protobuf import json_format
 
 from . import _contracts
-from ._channel import Service, Stream, TlsOption, iterate_pages, open_channel, resolve_token, timestamp
+from ._channel import (
+    Service,
+    Stream,
+    TlsOption,
+    iterate_pages,
+    open_channel,
+    resolve_token,
+    timestamp,
+)
 from .manifest import Manifest
 
 SERVICE = "piddm.v1.TrainerService"
@@ -134,7 +142,9 @@ def run_spec(spec: RunSpecLike) -> Any:
             raise ValueError(f"run spec: {path} is neither JSON text nor an existing file")
         text, source = path.read_text(encoding="utf-8"), str(path)
     else:
-        raise TypeError(f"run spec: expected a dict, JSON text or a path, got {type(spec).__name__}")
+        raise TypeError(
+            f"run spec: expected a dict, JSON text or a path, got {type(spec).__name__}"
+        )
     message = _contracts.v1("RunSpec")()
     try:
         json_format.Parse(text, message)

@@ -25,5 +25,7 @@ def test_every_rpc_of_every_service_resolves_to_message_classes() -> None:
 
 def test_enum_names_are_checked_and_listed() -> None:
     assert _contracts.enum_value("piddm.v1.TaskKind", "inverse", "TASK_KIND_") == 2
-    with pytest.raises(ValueError, match="expected one of \\['forward', 'inverse', 'reconstruction'\\]"):
+    with pytest.raises(
+        ValueError, match="expected one of \\['forward', 'inverse', 'reconstruction'\\]"
+    ):
         _contracts.enum_value("piddm.v1.TaskKind", "backwards", "TASK_KIND_")

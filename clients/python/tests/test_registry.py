@@ -27,7 +27,9 @@ def published(registry: piddm.Registry, payload: bytes) -> "list[piddm.Manifest]
         labels={"source": "pytest"},
         description="uploaded by the Python client's tests",
     )
-    second = registry.create_version(MODEL, {"model.onnx": payload[::-1]}, metrics={"pde_error": 0.25})
+    second = registry.create_version(
+        MODEL, {"model.onnx": payload[::-1]}, metrics={"pde_error": 0.25}
+    )
     return [first, second]
 
 
@@ -72,7 +74,11 @@ def test_aliases_move_by_compare_and_set_and_roll_back(
     assert registry.manifest(MODEL, alias="staging").version == v2
     back = registry.rollback_alias(MODEL, "staging", expected_revision=moved.revision)
     assert back.version == v1
-    assert [m.kind for m in registry.alias_history(MODEL, "staging")][:3] == ["rollback", "set", "set"]
+    assert [m.kind for m in registry.alias_history(MODEL, "staging")][:3] == [
+        "rollback",
+        "set",
+        "set",
+    ]
 
 
 def test_watch_sends_the_current_state_then_each_move(
@@ -102,4 +108,6 @@ def test_refusals_carry_the_status_code_and_the_server_s_message(
         with pytest.raises(piddm.PermissionDenied):
             intruder.set_alias(MODEL, "staging", published[0].version, force=True)
         # reads need no token
-        assert intruder.manifest(MODEL, version=published[0].version).version == published[0].version
+        assert (
+            intruder.manifest(MODEL, version=published[0].version).version == published[0].version
+        )

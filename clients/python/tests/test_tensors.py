@@ -42,7 +42,12 @@ def test_nan_and_inf_are_refused_naming_the_element(bad: float) -> None:
 
 @pytest.mark.parametrize(
     "values",
-    [np.zeros(3, dtype=np.complex64), np.zeros(3, dtype=np.float16), np.array(["a"]), np.array([None])],
+    [
+        np.zeros(3, dtype=np.complex64),
+        np.zeros(3, dtype=np.float16),
+        np.array(["a"]),
+        np.array([None]),
+    ],
 )
 def test_dtypes_without_a_contract_code_are_refused(values: np.ndarray) -> None:
     with pytest.raises(piddm.TensorError, match="dtype"):

@@ -38,7 +38,9 @@ def test_a_run_started_from_a_dict_is_watched_and_cancelled(trainer: piddm.Train
         trainer.cancel(run.run_id)
 
 
-def test_a_json_spec_is_accepted_and_a_bad_one_refused_before_sending(trainer: piddm.Trainer) -> None:
+def test_a_json_spec_is_accepted_and_a_bad_one_refused_before_sending(
+    trainer: piddm.Trainer,
+) -> None:
     spec = piddm.run_spec(json.dumps(SPEC))
     assert spec.teacher.steps == 100000
     with pytest.raises(ValueError, match="noSuchField"):
