@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * gRPC over TLS with a throw-away CA made at test time (the JDK's keytool): a registry and a
  * sampler serve TLS only; an upload, an alias move and a Generate go over TLS with the CA file, the
- * sampler itself follows the registry over TLS, and a plaintext client is refused.
+ * sampler itself follows the registry over TLS, and a plaintext client is refused. The Python
+ * client ({@code clients/python}) does the same with {@code tls=} the CA file.
  */
 class TlsIT {
 
@@ -177,6 +178,42 @@ class TlsIT {
     return process;
   }
 
+  /**
+   * The Python client ({@code clients/python}) with {@code tls=} the CA file reaches both services,
+   * and without it is refused; only where {@code /usr/bin/python3} has grpc and numpy.
+   */
+  private void pythonOverTls(String sampler, String registry, Path ca) throws Exception {
+    String python = "/usr/bin/python3";
+    if (!Files.isExecutable(Path.of(python))
+        || new ProcessBuilder(python, "-c", "import grpc, numpy").start().waitFor() != 0) {
+      System.out.println("TlsIT: no Python client check (" + python + " lacks grpc or numpy)");
+      return;
+    }
+    String script =
+        String.join(
+            "\n",
+            "import sys, piddm",
+            "sampler, registry, ca = sys.argv[1:]",
+            "print(piddm.Sampler(sampler, tls=ca).generate(2, seed=1).model.version)",
+            "print(piddm.Registry(registry, tls=ca).alias('" + MODEL + "', 'production').version)",
+            "try:",
+            "    piddm.Sampler(sampler, timeout=10).generate(1)",
+            "    print('plaintext answered')",
+            "except piddm.Unavailable:",
+            "    print('plaintext refused')");
+    Path home = Path.of(System.getProperty("piddm.home", "..")).toAbsolutePath().normalize();
+    ProcessBuilder builder =
+        new ProcessBuilder(python, "-c", script, sampler, registry, ca.toString())
+            .redirectErrorStream(true);
+    builder.environment().put("PYTHONPATH", home.resolve("clients/python").toString());
+    builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    Process process = builder.start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(out).isZero();
+    assertThat(out.strip().lines()).as(out).containsExactly("2", "2", "plaintext refused");
+  }
+
   @Test
   void uploadAliasMoveAndGenerateGoOverTlsAndPlaintextIsRefused() throws Exception {
     makeCertificates();
@@ -247,6 +284,7 @@ class TlsIT {
                   .getModel()
                   .getVersion())
           .isEqualTo(2);
+      pythonOverTls("localhost:" + sampler.endpoint().grpcPort(), registryTarget, ca);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
