@@ -19,7 +19,7 @@ import java.util.Map;
  * every file under {@code proto/} plus what they import, dependencies first, written from the
  * compiled Java contracts (so it matches the .proto files the services were built from).
  */
-final class PythonContracts {
+public final class PythonContracts {
 
   /** The project root (the integration-tests pom sets piddm.home; the module folder's parent). */
   static final Path HOME =
@@ -44,7 +44,7 @@ final class PythonContracts {
   private PythonContracts() {}
 
   /** Every contract file and its imports, each after what it imports, in a stable order. */
-  static FileDescriptorSet descriptorSet() {
+  public static FileDescriptorSet descriptorSet() {
     Map<String, FileDescriptor> ordered = new LinkedHashMap<>();
     ROOTS.forEach(root -> addWithDependencies(root, ordered));
     FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
-import com.google.protobuf.Descriptors.FileDescriptor;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.it.python.PythonContracts;
 import io.piddm.proto.inference.GRPCInferenceServiceGrpc;
-import io.piddm.proto.inference.GrpcPredictV2;
 import io.piddm.proto.inference.ModelInferRequest;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.GenerateResponse;
-import io.piddm.proto.v1.SamplerProto;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -20,7 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -45,9 +41,7 @@ class PythonClientIT {
         PYTHON + " lacks grpc or protobuf (apt-get install python3-grpcio)");
     Path student = SamplerNode.exportStudent(tmp.resolve("student"), UNetSpec.tiny(2), 16, 5);
     Path descriptors = tmp.resolve("contracts.desc");
-    Files.write(
-        descriptors,
-        descriptorSet(SamplerProto.getDescriptor(), GrpcPredictV2.getDescriptor()).toByteArray());
+    Files.write(descriptors, PythonContracts.descriptorSet().toByteArray());
     float[] eps = new float[2 * 16 * 16];
     Random random = new Random(3);
     for (int k = 0; k < eps.length; k++) {
@@ -107,26 +101,6 @@ class PythonClientIT {
   }
 
   /** The files and everything they import, dependencies first, as protoc would write them. */
-  static FileDescriptorSet descriptorSet(FileDescriptor... roots) {
-    Map<String, FileDescriptor> ordered = new LinkedHashMap<>();
-    for (FileDescriptor root : roots) {
-      addWithDependencies(root, ordered);
-    }
-    FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
-    ordered.values().forEach(f -> set.addFile(f.toProto()));
-    return set.build();
-  }
-
-  private static void addWithDependencies(FileDescriptor file, Map<String, FileDescriptor> out) {
-    if (out.containsKey(file.getName())) {
-      return;
-    }
-    for (FileDescriptor dependency : file.getDependencies()) {
-      addWithDependencies(dependency, out);
-    }
-    out.put(file.getName(), file);
-  }
-
   private int run(String... command) throws IOException, InterruptedException {
     Process process =
         new ProcessBuilder(command)
