@@ -51,7 +51,7 @@ public final class Piddm implements Runnable {
 
   public static void main(String[] args) {
     // DJL: natives from the jars on the classpath, never a download; one PyTorch thread, which
-    // was fastest on small machines (DESIGN.md §5). PIDDM_JAVA_OPTS can override either.
+    // was fastest on small machines. PIDDM_JAVA_OPTS can override either.
     System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
     System.setProperty(
         "ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "1"));

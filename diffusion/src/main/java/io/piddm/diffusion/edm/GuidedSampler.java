@@ -94,7 +94,7 @@ public final class GuidedSampler {
         guidance = x.getGradient();
         guidance.attach(scope);
         if (!Float.isFinite(guidance.abs().max().getFloat())) {
-          // A non-finite gradient (DESIGN.md §5) must not poison the sample: skip this step's
+          // A non-finite gradient must not poison the sample: skip this step's
           // guidance and count it.
           skippedGuidance++;
           guidance = guidance.zerosLike();

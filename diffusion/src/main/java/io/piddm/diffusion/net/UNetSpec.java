@@ -10,7 +10,9 @@ import java.util.List;
 public record UNetSpec(
     int channels, List<Integer> widths, int blocksPerLevel, int normGroups, int embeddingSize) {
 
-  /** Output convolutions get at least this many filters (oneDNN NaN pitfall, DESIGN.md §5). */
+  /**
+   * Output convolutions get at least this many filters (a oneDNN pitfall: narrower ones gave NaN).
+   */
   public static final int MIN_CONV_FILTERS = 16;
 
   public UNetSpec {

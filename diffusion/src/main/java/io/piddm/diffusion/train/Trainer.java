@@ -29,7 +29,7 @@ import java.util.function.Function;
  * The batch and noise of step s depend only on (seed, s), so a run resumed from a checkpoint
  * reaches the same weights as an uninterrupted one (the objective saves any state of its own, such
  * as a pair bank, with the checkpoint). A step whose gradient norm is not finite (a diverging run,
- * or native memory misuse as in DESIGN.md §5) is skipped, counted and reported, never applied.
+ * or native memory misuse) is skipped, counted and reported, never applied.
  */
 public final class Trainer implements AutoCloseable {
 

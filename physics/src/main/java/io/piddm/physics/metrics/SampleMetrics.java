@@ -5,8 +5,8 @@ import io.piddm.physics.grid.Field;
 import java.util.List;
 
 /**
- * Distribution and accuracy metrics in float64 (DESIGN.md §2.6). Sample sets are lists of fields of
- * one channel; MMSE and SMSE compare their per-pixel mean and standard deviation.
+ * Distribution and accuracy metrics in float64. Sample sets are lists of fields of one channel;
+ * MMSE and SMSE compare their per-pixel mean and standard deviation.
  */
 public final class SampleMetrics {
 

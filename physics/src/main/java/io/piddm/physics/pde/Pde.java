@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The PDE families (DESIGN.md §2.1) and the channels of their joint fields. */
+/** The PDE families and the channels of their joint fields. */
 public enum Pde {
   /** −∇·(a∇u) = 1, u = 0 on the boundary, a ∈ {3, 12}. */
   DARCY(List.of("a", "u")),

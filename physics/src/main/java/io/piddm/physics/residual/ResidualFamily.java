@@ -1,6 +1,6 @@
 package io.piddm.physics.residual;
 
-/** Which discretisation a residual spec follows (DESIGN.md §2.1). */
+/** Which discretisation a residual spec follows. */
 public enum ResidualFamily {
   /** The solver's own discretisation: ground truth has a residual at solver precision. */
   CONSISTENT,

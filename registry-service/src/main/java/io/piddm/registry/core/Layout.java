@@ -1,6 +1,6 @@
 package io.piddm.registry.core;
 
-/** Where things live in the bucket (DESIGN.md §3.3). */
+/** Where things live in the bucket. */
 final class Layout {
 
   static final String MODELS = "models/";
