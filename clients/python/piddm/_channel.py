@@ -19,6 +19,7 @@ from . import _contracts
 from .errors import from_grpc
 
 T = TypeVar("T")
+C = TypeVar("C", bound="ServiceClient")
 
 #: What ``tls=`` accepts: ``None``/``False`` for plaintext, ``True`` for the system's CAs, a CA
 #: file path (PEM), or the CA's PEM bytes.
@@ -179,6 +180,33 @@ class Service:
             request, timeout=timeout, metadata=self._metadata
         )
         return Stream(call, convert, self._path(method))
+
+
+class ServiceClient:
+    """What every service client is: a channel to ``target`` and the calls of one service on it.
+    Closing it (or leaving a ``with`` block) closes the channel and cancels open streams."""
+
+    def __init__(
+        self,
+        target: str,
+        service: str,
+        tls: TlsOption,
+        timeout: float,
+        token: Optional[str] = None,
+    ) -> None:
+        self.target = target
+        self._channel = open_channel(target, tls)
+        self._service = Service(self._channel, service, token=token, timeout=timeout)
+
+    def close(self) -> None:
+        """Closes the channel (open streams are cancelled)."""
+        self._channel.close()
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def timestamp(message: Any) -> Optional[_dt.datetime]:

@@ -19,11 +19,10 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _contracts
 from ._channel import (
-    Service,
+    ServiceClient,
     Stream,
     TlsOption,
     iterate_pages,
-    open_channel,
     resolve_token,
     timestamp,
 )
@@ -70,7 +69,7 @@ class AliasMove:
 FileSource = Union[bytes, str, "os.PathLike[str]"]
 
 
-class Registry:
+class Registry(ServiceClient):
     """Client of a registry service at ``target`` (``host:port``, the mesh's default 9102).
 
     Args:
@@ -87,13 +86,12 @@ class Registry:
         tls: TlsOption = None,
         timeout: float = 60.0,
     ) -> None:
-        self.target = target
-        self._channel = open_channel(target, tls)
-        self._service = Service(
-            self._channel,
+        super().__init__(
+            target,
             SERVICE,
+            tls,
+            timeout,
             token=resolve_token(token, "PIDDM_REGISTRY_TOKEN", "registry"),
-            timeout=timeout,
         )
 
     # --- reading -------------------------------------------------------------------------------
@@ -347,16 +345,6 @@ class Registry:
 
         response = self._service.client_stream("CreateVersion", messages(), timeout=timeout)
         return Manifest.of(response.manifest)
-
-    def close(self) -> None:
-        """Closes the channel (open streams are cancelled)."""
-        self._channel.close()
-
-    def __enter__(self) -> "Registry":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- helpers -------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _contracts
-from ._channel import Service, Stream, TlsOption, open_channel, timestamp
+from ._channel import ServiceClient, Stream, TlsOption, timestamp
 from .errors import Cancelled, TensorError
 from .manifest import Grid, Manifest, pde_name
 from .tensors import float32_field, from_tensor, require_shape, to_tensor
@@ -194,7 +194,7 @@ class Reconstruction:
 PointsLike = Union[NDArray[np.integer[Any]], Sequence[Tuple[int, int, int]]]
 
 
-class Sampler:
+class Sampler(ServiceClient):
     """Client of a sampler service at ``target`` (``host:port``, the mesh's default 9103).
 
     Args:
@@ -208,9 +208,7 @@ class Sampler:
     def __init__(
         self, target: str = "localhost:9103", tls: TlsOption = None, timeout: float = 60.0
     ) -> None:
-        self.target = target
-        self._channel = open_channel(target, tls)
-        self._service = Service(self._channel, SERVICE, timeout=timeout)
+        super().__init__(target, SERVICE, tls, timeout)
 
     def generate(
         self,
@@ -314,16 +312,6 @@ class Sampler:
             pending_version=r.pending_version,
             proto=r,
         )
-
-    def close(self) -> None:
-        """Closes the channel (open streams are cancelled)."""
-        self._channel.close()
-
-    def __enter__(self) -> "Sampler":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _seed(seed: int) -> int:

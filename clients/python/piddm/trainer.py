@@ -18,11 +18,10 @@ from google.protobuf import json_format
 
 from . import _contracts
 from ._channel import (
-    Service,
+    ServiceClient,
     Stream,
     TlsOption,
     iterate_pages,
-    open_channel,
     resolve_token,
     timestamp,
 )
@@ -153,7 +152,7 @@ def run_spec(spec: RunSpecLike) -> Any:
     return message
 
 
-class Trainer:
+class Trainer(ServiceClient):
     """Client of a trainer service at ``target`` (``host:port``, the mesh's default 9101).
 
     Args:
@@ -170,13 +169,12 @@ class Trainer:
         tls: TlsOption = None,
         timeout: float = 60.0,
     ) -> None:
-        self.target = target
-        self._channel = open_channel(target, tls)
-        self._service = Service(
-            self._channel,
+        super().__init__(
+            target,
             SERVICE,
+            tls,
+            timeout,
             token=resolve_token(token, "PIDDM_TRAINER_TOKEN", "trainer"),
-            timeout=timeout,
         )
 
     def start(self, spec: RunSpecLike) -> Run:
@@ -216,13 +214,3 @@ class Trainer:
             return [Run.of(x) for x in r.runs], r.next_page_token
 
         return list(iterate_pages(page))
-
-    def close(self) -> None:
-        """Closes the channel (open streams are cancelled)."""
-        self._channel.close()
-
-    def __enter__(self) -> "Trainer":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

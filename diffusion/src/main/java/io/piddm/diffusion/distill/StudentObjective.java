@@ -151,13 +151,12 @@ public final class StudentObjective implements Trainer.Objective {
    */
   private NDArray physicsTerm(NDArray normalisedOutput) {
     NDArray residual = residual(normalisedOutput);
-    NDArray residualTerm = DjlOps.times(residual, residualScale).square().mean();
+    NDArray residualTerm = meanSquare(residual, residualScale);
     lastTerms.put("residual", (double) residualTerm.getFloat());
     if (solutionTerm == null) {
       return residualTerm;
     }
-    NDArray solution =
-        DjlOps.times(solutionTerm.inverse().apply(residual), solutionTerm.scale()).square().mean();
+    NDArray solution = meanSquare(solutionTerm.inverse().apply(residual), solutionTerm.scale());
     lastTerms.put("solution", (double) solution.getFloat());
     double mu = schedule.solutionWeight();
     return mu == 0 ? residualTerm : residualTerm.add(DjlOps.times(solution, mu));
@@ -169,7 +168,12 @@ public final class StudentObjective implements Trainer.Objective {
    * constant.
    */
   public NDArray residualTerm(NDArray normalisedOutput) {
-    return DjlOps.times(residual(normalisedOutput), residualScale).square().mean();
+    return meanSquare(residual(normalisedOutput), residualScale);
+  }
+
+  /** mean (scale · x)², the form of both physics terms. */
+  private static NDArray meanSquare(NDArray x, double scale) {
+    return DjlOps.times(x, scale).square().mean();
   }
 
   /** R of normalised outputs, shaped as {@link #residualTerm} describes. */
