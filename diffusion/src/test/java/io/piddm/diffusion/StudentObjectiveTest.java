@@ -1,6 +1,8 @@
 package io.piddm.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -11,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.distill.PairBank;
 import io.piddm.diffusion.distill.StudentObjective;
+import io.piddm.diffusion.djl.DjlInverseLaplacian;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.edm.Edm;
 import io.piddm.diffusion.edm.Normalization;
@@ -21,10 +24,14 @@ import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.solve.DirichletLaplacian;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Which channels the residual term's gradient reaches. */
+/**
+ * Which channels the residual term's gradient reaches, and how the solution term joins the loss.
+ */
 class StudentObjectiveTest {
 
   private static final int SIZE = 16;
@@ -39,6 +46,67 @@ class StudentObjectiveTest {
     assertThat(maxAbs(solutionOnly[0])).as("solution only: nothing reaches a").isZero();
     // u's gradient is the same either way: a enters R with the same values
     assertThat(solutionOnly[1]).containsExactly(full[1]);
+  }
+
+  @Test
+  void theSolutionTermJoinsTheLossWeightedByMuUnderLambdaAndNeedsADirichletPde() {
+    UNet net = new UNet(UNetSpec.tiny(2));
+    Normalization normalization =
+        new Normalization(List.of("a", "u"), new double[] {7.5, 0.02}, new double[] {9, 0.05});
+    // μ large enough that λ·μ·solution stands far above the float32 rounding of the regression
+    // term (~1.6e3 for the pairs of an untrained tiny network)
+    DistillSettings settings = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 1e6);
+    StudentObjective.SolutionTerm term =
+        new StudentObjective.SolutionTerm(
+            new DjlInverseLaplacian(DirichletLaplacian.interiorOf(new Grid(SIZE))), 1.0);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      DjlParameters weights = DjlParameters.initialise(net, manager, 4);
+      PairBank bank =
+          new PairBank(new Edm(net, OutputConstraint.none()), weights, settings, SAMPLE, 8);
+      bank.fill();
+      // the same batch and output with μ = 1e6 and μ = 0: the losses differ by exactly λ·μ·solution
+      double[] losses = new double[2];
+      Map<String, Double> terms = null;
+      for (int k = 0; k < 2; k++) {
+        StudentObjective objective =
+            new StudentObjective(
+                new Student(net, OutputConstraint.none()),
+                bank,
+                normalization,
+                ResidualSpecs.training(Pde.DARCY),
+                new Grid(SIZE),
+                SAMPLE,
+                2,
+                k == 0 ? settings : new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0),
+                1.0,
+                term);
+        objective.beforeStep(0);
+        try (NDManager scope = manager.newSubManager()) {
+          losses[k] = objective.loss(weights::get, scope, new java.util.Random(1)).getFloat();
+        }
+        if (k == 0) {
+          terms = objective.lastTerms();
+        }
+      }
+      assertThat(terms.get("solution")).isPositive();
+      assertThat(losses[0] - losses[1])
+          .isCloseTo(0.1 * 1e6 * terms.get("solution"), withinPercentage(1));
+      assertThatThrownBy(
+              () ->
+                  new StudentObjective(
+                      new Student(net, OutputConstraint.none()),
+                      bank,
+                      normalization,
+                      ResidualSpecs.training(Pde.DARCY),
+                      new Grid(SIZE),
+                      SAMPLE,
+                      2,
+                      settings,
+                      1.0,
+                      null))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("solution weight of 1000000.0");
+    }
   }
 
   /** ∂(residual term)/∂output for channels a and u of a random Darcy-like output. */
