@@ -8,6 +8,9 @@ import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.residual.ResidualSpec;
+import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.residual.SourceScales;
+import io.piddm.physics.solve.DirichletLaplacian;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -28,16 +31,21 @@ import java.util.function.Function;
  *   <li>{@value #MODEL_FILE}: {@code eps} [N, C, S, S] → {@code x} [N, C, S, S], physical units
  *       (de-normalisation included);
  *   <li>{@value #RECONSTRUCT_FILE}: ({@code eps}, {@code x_obs}, {@code mask}, {@code lambda_obs},
- *       {@code lambda_pde}) → ({@code loss} [N], {@code grad_eps} [N, C, S, S], {@code x_mix} [N,
- *       C, S, S]) with, per sample n,
+ *       {@code lambda_pde}[, {@code lambda_solution}]) → ({@code loss} [N], {@code grad_eps} [N, C,
+ *       S, S], {@code x_mix} [N, C, S, S]) with, per sample n,
  *       <pre>
- *   loss_n = λ_obs · Σ_{c,i,j} ((d(ε) − x′)⊙M)²  +  λ_pde · mean_{evaluated nodes} R(x_mix)²,
+ *   loss_n = λ_obs · Σ_{c,i,j} ((d(ε) − x′)⊙M)²  +  λ_pde · mean_{evaluated nodes} R(x_mix)²
+ *            [+ λ_sol · mean_{interior nodes} (t · (−Δ_h)⁻¹R(x_mix))²],
  *   x_mix  = x′⊙M + d(ε)⊙(1 − M),     grad_eps = ∂(Σ_n loss_n)/∂ε  (= ∂loss_n/∂ε_n per sample),
  * </pre>
  *       R the residual spec on physical values. The observation term is a sum over observed
  *       entries, the PDE term the mean of R² over the nodes the spec evaluates (the PDE-error
  *       metric of the project, independent of the grid size). With λ_obs = 0 and M = 0 it is the
- *       PIDDM-ref objective λ‖R(d(ε))‖².
+ *       PIDDM-ref objective λ‖R(d(ε))‖². The solution term (and its input) exists where the PDE has
+ *       u = 0 on ∂Ω and the spec covers the interior nodes: R through the inverse Dirichlet
+ *       Laplacian, t = 1/rms((−Δ_h)⁻¹f), the same term the student's training loss adds — for
+ *       Poisson exactly the relative squared distance of u to the solver's solution for a, the
+ *       smooth error a pointwise residual barely sees.
  * </ul>
  *
  * The batch dimension N is dynamic (dimension parameter {@code N}); every other shape is static.
@@ -51,12 +59,19 @@ public final class OnnxExporter {
   /** The noise input of both graphs. */
   public static final String EPS = "eps";
 
+  /** The solution term's weight, an input only of graphs that have the term. */
+  public static final String LAMBDA_SOLUTION = "lambda_solution";
+
   public static final String LOSS_DEFINITION =
       "loss[n] = lambda_obs * sum_{c,i,j} ((d(eps) - x_obs) * mask)^2"
           + " + lambda_pde * mean_{evaluated nodes} R(x_mix)^2;"
           + " x_mix = x_obs * mask + d(eps) * (1 - mask);"
           + " grad_eps = d(sum_n loss[n]) / d eps (per sample, samples are independent);"
           + " R = residual spec on physical values, float32";
+
+  public static final String SOLUTION_TERM_DEFINITION =
+      " + lambda_solution * mean_{interior nodes} (t * (-Laplacian_h)^-1 R(x_mix))^2,"
+          + " the inverse with u = 0 on the boundary, t = solution_scale";
 
   /**
    * Everything an export needs.
@@ -157,7 +172,7 @@ public final class OnnxExporter {
     return graph.model("PIDDM one-step student d(eps), physical units", meta);
   }
 
-  /** (ε, x′, M, λ_obs, λ_pde) → (loss, ∂loss/∂ε, x_mix). */
+  /** (ε, x′, M, λ_obs, λ_pde[, λ_sol]) → (loss, ∂loss/∂ε, x_mix). */
   public static ModelProto reconstructGraph(ExportSpec export) {
     OnnxGraph graph = new OnnxGraph("piddm_reconstruct");
     OnnxOps ops = new OnnxOps(graph);
@@ -175,6 +190,17 @@ public final class OnnxExporter {
     Sym r = OnnxResidual.residual(ops, export.residual(), export.grid(), xMix);
     Sym pdeTerm = ops.reduceMean(ops.mul(r, r), false, 1, 2, 3);
     Sym loss = ops.add(ops.mul(lambdaObs, obsTerm), ops.mul(lambdaPde, pdeTerm));
+    DirichletLaplacian laplacian = solutionOperator(export);
+    double solutionScale = 0;
+    if (laplacian != null) {
+      Sym lambdaSolution = graph.input(LAMBDA_SOLUTION, 1);
+      solutionScale =
+          1 / SourceScales.solutionRms(export.residual().pde(), export.grid(), export.residual());
+      Sym solution =
+          ops.mul(OnnxInverseLaplacian.apply(ops, laplacian, r), graph.scalar(solutionScale));
+      Sym solutionTerm = ops.reduceMean(ops.mul(solution, solution), false, 1, 2, 3);
+      loss = ops.add(loss, ops.mul(lambdaSolution, solutionTerm));
+    }
     Sym gradEps = ops.gradient(loss, ops.onesLike(loss), eps);
 
     graph.output("loss", loss);
@@ -191,7 +217,8 @@ public final class OnnxExporter {
             + fs
             + " observations in physical units; mask: float32"
             + fs
-            + " 1 observed, 0 free; lambda_obs: float32[1]; lambda_pde: float32[1]");
+            + " 1 observed, 0 free; lambda_obs: float32[1]; lambda_pde: float32[1]"
+            + (laplacian != null ? "; lambda_solution: float32[1]" : ""));
     meta.put(
         "outputs",
         "loss: float32[N] per sample; grad_eps: float32"
@@ -199,7 +226,10 @@ public final class OnnxExporter {
             + " = d(sum loss)/d eps; x_mix: float32"
             + fs
             + " physical units");
-    meta.put("loss", LOSS_DEFINITION);
+    meta.put("loss", LOSS_DEFINITION + (laplacian != null ? SOLUTION_TERM_DEFINITION : ""));
+    if (laplacian != null) {
+      meta.put("solution_scale", Double.toString(solutionScale));
+    }
     int rows = export.residual().evaluatedRows(export.grid());
     int cols = export.residual().evaluatedColumns(export.grid());
     meta.put(
@@ -213,6 +243,21 @@ public final class OnnxExporter {
             cols));
     meta.put("observation_reduction", "sum over observed entries (mask-weighted), per sample");
     return graph.model("PIDDM reconstruction: loss, d loss/d eps and x_mix", meta);
+  }
+
+  /**
+   * The inverse Laplacian of the solution term, where the PDE has u = 0 on ∂Ω and the spec
+   * evaluates exactly the interior nodes; null otherwise (no term, no input).
+   */
+  static DirichletLaplacian solutionOperator(ExportSpec export) {
+    ResidualSpec spec = export.residual();
+    Grid grid = export.grid();
+    int interior = grid.size() - 2;
+    boolean fits =
+        ResidualSpecs.hasConsistent(spec.pde())
+            && spec.evaluatedRows(grid) == interior
+            && spec.evaluatedColumns(grid) == interior;
+    return fits ? DirichletLaplacian.interiorOf(grid) : null;
   }
 
   /** Student.physical on symbolic tensors with the weights as shared initializers. */

@@ -25,10 +25,10 @@ import java.util.function.Supplier;
  *
  * <p>The rules: the layers of the network (Conv, Gemm, the GroupNorm core, nearest upsampling), and
  * the primitives everything else is composed of (broadcasting Add/Sub/Mul/Div, Sigmoid, Cos, Sin,
- * Slice, Concat, Unsqueeze/Squeeze, ReduceSum/ReduceMean). SiLU, the affine parts of GroupNorm, the
- * embedding and the residual expressions are compositions of these, so a new residual needs no new
- * backward code and a new layer type adds one forward and one backward rule. Fan-out gradients are
- * summed, and every gradient's shape is checked against its tensor's.
+ * Slice, Concat, Unsqueeze/Squeeze, ReduceSum/ReduceMean, MatMul). SiLU, the affine parts of
+ * GroupNorm, the embedding and the residual expressions are compositions of these, so a new
+ * residual needs no new backward code and a new layer type adds one forward and one backward rule.
+ * Fan-out gradients are summed, and every gradient's shape is checked against its tensor's.
  */
 public final class OnnxOps implements Ops<Sym> {
 
@@ -390,6 +390,53 @@ public final class OnnxOps implements Ops<Sym> {
         b);
   }
 
+  /**
+   * Matrix product over the last two axes, the leading ones broadcast (ONNX MatMul; both operands
+   * rank ≥ 2). Backward: ∂a = g·bᵀ and ∂b = aᵀ·g, summed back over broadcast axes.
+   */
+  public Sym matMul(Sym a, Sym b) {
+    long[] as = a.shape();
+    long[] bs = b.shape();
+    if (as.length < 2 || bs.length < 2 || as[as.length - 1] != bs[bs.length - 2]) {
+      throw new IllegalArgumentException("matMul: " + a + " × " + b);
+    }
+    long[] lead =
+        broadcast(
+            Arrays.copyOfRange(as, 0, as.length - 2), Arrays.copyOfRange(bs, 0, bs.length - 2));
+    long[] ys = Arrays.copyOf(lead, lead.length + 2);
+    ys[lead.length] = as[as.length - 2];
+    ys[lead.length + 1] = bs[bs.length - 1];
+    Sym y = g.node("MatMul", ys, List.of(a, b));
+    return record(
+        y,
+        gy -> {
+          long[] gaShape = ys.clone();
+          gaShape[lead.length + 1] = as[as.length - 1];
+          long[] gbShape = ys.clone();
+          gbShape[lead.length] = bs[bs.length - 2];
+          grad(a, () -> unbroadcast(g.node("MatMul", gaShape, List.of(gy, transposed(b))), a));
+          grad(b, () -> unbroadcast(g.node("MatMul", gbShape, List.of(transposed(a), gy)), b));
+        },
+        a,
+        b);
+  }
+
+  /** The last two axes swapped (forward only: used inside backward rules). */
+  private Sym transposed(Sym x) {
+    int r = x.rank();
+    long[] perm = new long[r];
+    for (int k = 0; k < r; k++) {
+      perm[k] = k;
+    }
+    perm[r - 2] = r - 1;
+    perm[r - 1] = r - 2;
+    long[] shape = x.shape();
+    long[] ts = shape.clone();
+    ts[r - 2] = shape[r - 1];
+    ts[r - 1] = shape[r - 2];
+    return g.node("Transpose", ts, List.of(x), ints("perm", perm));
+  }
+
   /** Elementwise one-input ops: Sigmoid, Cos, Sin (differentiable); Neg, Sqrt, Reciprocal. */
   public Sym unary(String op, Sym x) {
     Sym y = g.node(op, x.shape(), List.of(x));
@@ -639,7 +686,7 @@ public final class OnnxOps implements Ops<Sym> {
     return false;
   }
 
-  private static float[] toFloat(double[] values) {
+  static float[] toFloat(double[] values) {
     float[] out = new float[values.length];
     for (int k = 0; k < values.length; k++) {
       out[k] = (float) values[k];

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.onnxruntime.OnnxTensor;
+import io.piddm.diffusion.djl.DjlInverseLaplacian;
 import io.piddm.diffusion.djl.DjlOps;
 import io.piddm.diffusion.djl.DjlResidual;
 import io.piddm.diffusion.net.Student;
@@ -15,6 +16,8 @@ import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.residual.SourceScales;
+import io.piddm.physics.solve.DirichletLaplacian;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,7 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * reconstruct.onnx (loss, ∂loss/∂ε written out as ONNX nodes, x_mix) against DJL autograd of the
- * same loss built from Student.physical and DjlResidual, and against a central finite difference.
+ * same loss built from Student.physical and DjlResidual (and, where the PDE has it, the solution
+ * term through DjlInverseLaplacian), and against a central finite difference.
  */
 class GradientParityTest {
 
@@ -55,7 +59,14 @@ class GradientParityTest {
     CLAMPED
   }
 
-  record Inputs(float[] eps, float[] observed, float[] mask, float lambdaObs, float lambdaPde) {}
+  /** {@code lambdaSolution} is fed only to graphs with the solution term (not Burgers). */
+  record Inputs(
+      float[] eps,
+      float[] observed,
+      float[] mask,
+      float lambdaObs,
+      float lambdaPde,
+      float lambdaSolution) {}
 
   record Outputs(float[] loss, float[] grad, float[] xMix) {}
 
@@ -80,7 +91,7 @@ class GradientParityTest {
           };
     }
     float lambdaObs = c == Case.RESIDUAL_ONLY ? 0 : 1;
-    return new Inputs(eps, observed, mask, lambdaObs, 0.05f);
+    return new Inputs(eps, observed, mask, lambdaObs, 0.05f, 0.05f);
   }
 
   static Stream<Arguments> cases() {
@@ -183,7 +194,8 @@ class GradientParityTest {
     for (int k = 0; k < eps.length; k++) {
       eps[k] += (float) (t * v[k]);
     }
-    return new Inputs(eps, in.observed(), in.mask(), in.lambdaObs(), in.lambdaPde());
+    return new Inputs(
+        eps, in.observed(), in.mask(), in.lambdaObs(), in.lambdaPde(), in.lambdaSolution());
   }
 
   private static double totalLoss(Outputs o) {
@@ -202,6 +214,9 @@ class GradientParityTest {
     feed.put("mask", Fixtures.tensor(in.mask(), shape));
     feed.put("lambda_obs", Fixtures.tensor(new float[] {in.lambdaObs()}, 1));
     feed.put("lambda_pde", Fixtures.tensor(new float[] {in.lambdaPde()}, 1));
+    if (s.session().getInputNames().contains(OnnxExporter.LAMBDA_SOLUTION)) {
+      feed.put(OnnxExporter.LAMBDA_SOLUTION, Fixtures.tensor(new float[] {in.lambdaSolution()}, 1));
+    }
     Map<String, float[]> out = Fixtures.run(s.session(), feed);
     return new Outputs(out.get("loss"), out.get("grad_eps"), out.get("x_mix"));
   }
@@ -227,6 +242,19 @@ class GradientParityTest {
         // DjlOps.times, not mul(Number): see diffusion/README.md.
         NDArray loss =
             DjlOps.times(obsTerm, in.lambdaObs()).add(DjlOps.times(pdeTerm, in.lambdaPde()));
+        DirichletLaplacian laplacian = OnnxExporter.solutionOperator(export);
+        if (laplacian != null) {
+          // the training loss's solution term (DjlInverseLaplacian), here per sample
+          int n = laplacian.interiorSize();
+          double scale =
+              1
+                  / SourceScales.solutionRms(
+                      export.residual().pde(), export.grid(), export.residual());
+          NDArray solution =
+              DjlOps.times(new DjlInverseLaplacian(laplacian).apply(r.reshape(BATCH, n, n)), scale);
+          NDArray solutionTerm = solution.mul(solution).reshape(BATCH, -1).mean(new int[] {1});
+          loss = loss.add(DjlOps.times(solutionTerm, in.lambdaSolution()));
+        }
         collector.backward(loss.sum());
         return new Outputs(
             loss.toFloatArray(), eps.getGradient().toFloatArray(), xMix.toFloatArray());

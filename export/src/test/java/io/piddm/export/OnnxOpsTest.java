@@ -53,4 +53,19 @@ class OnnxOpsTest {
     assertThatThrownBy(() -> OnnxOps.broadcast(new long[] {Sym.BATCH, 3}, new long[] {2, 3}))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void matMulBroadcastsLeadingAxesAndSumsTheConstantSidesGradientBack() {
+    OnnxGraph graph = new OnnxGraph("g");
+    OnnxOps ops = new OnnxOps(graph);
+    Sym x = ops.track(graph.input("x", Sym.BATCH, 1, 3, 4));
+    Sym left = ops.track(graph.input("l", 5, 3));
+    Sym y = ops.matMul(left, x);
+    assertThat(y.shape()).containsExactly(Sym.BATCH, 1, 5, 4);
+    Sym total = ops.reduceSum(y, false, 1, 2, 3);
+    assertThat(ops.gradient(total, ops.onesLike(total), left).shape()).containsExactly(5, 3);
+    assertThatThrownBy(() -> ops.matMul(x, left))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("matMul");
+  }
 }

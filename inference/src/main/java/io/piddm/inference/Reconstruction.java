@@ -14,24 +14,40 @@ import java.util.function.BooleanSupplier;
  */
 public final class Reconstruction {
 
-  /** Optimiser settings. {@code fieldEvery} ≤ 0: no intermediate fields. */
+  /**
+   * Optimiser settings. {@code fieldEvery} ≤ 0: no intermediate fields. {@code lambdaSolution}
+   * weighs the reconstruction graph's solution term (0: not used; > 0 needs a graph that has it).
+   */
   public record Settings(
       int steps,
       double learningRate,
       double lambdaObs,
       double lambdaPde,
+      double lambdaSolution,
       double typicalityWeight,
       int fieldEvery) {
     public Settings {
       if (steps < 0) {
         throw new IllegalArgumentException("steps must be >= 0, got " + steps);
       }
-      for (double v : new double[] {learningRate, lambdaObs, lambdaPde, typicalityWeight}) {
+      for (double v :
+          new double[] {learningRate, lambdaObs, lambdaPde, lambdaSolution, typicalityWeight}) {
         if (!Double.isFinite(v) || v < 0) {
           throw new IllegalArgumentException(
               "learning rate and weights must be finite and >= 0, got " + v);
         }
       }
+    }
+
+    /** Without the solution term. */
+    public Settings(
+        int steps,
+        double learningRate,
+        double lambdaObs,
+        double lambdaPde,
+        double typicalityWeight,
+        int fieldEvery) {
+      this(steps, learningRate, lambdaObs, lambdaPde, 0, typicalityWeight, fieldEvery);
     }
   }
 
@@ -133,7 +149,13 @@ public final class Reconstruction {
       }
       StudentModel.Step s =
           model.reconstructStep(
-              eps, obsBatch, maskBatch, settings.lambdaObs(), settings.lambdaPde(), members);
+              eps,
+              obsBatch,
+              maskBatch,
+              settings.lambdaObs(),
+              settings.lambdaPde(),
+              settings.lambdaSolution(),
+              members);
       xMix = s.xMix();
       requireFinite(s, step);
       float[] decoded = obsNorm > 0 ? model.decode(eps, members) : null;

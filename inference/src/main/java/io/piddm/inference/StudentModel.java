@@ -36,6 +36,12 @@ public final class StudentModel implements AutoCloseable {
   public static final String MODEL_FILE = "model.onnx";
   public static final String RECONSTRUCT_FILE = "reconstruct.onnx";
 
+  /**
+   * The solution term's weight: an input of reconstruction graphs exported with the term (PDEs with
+   * u = 0 on ∂Ω, exports since the term exists), absent from others.
+   */
+  public static final String LAMBDA_SOLUTION = "lambda_solution";
+
   /** What the metadata of both graphs says about the student. */
   public record Metadata(
       String name,
@@ -260,10 +266,38 @@ public final class StudentModel implements AutoCloseable {
     }
   }
 
-  /** One evaluation of reconstruct.onnx on a batch of n. */
+  /** One evaluation of reconstruct.onnx on a batch of n, without the solution term. */
   public Step reconstructStep(
       float[] eps, float[] xObs, float[] mask, double lambdaObs, double lambdaPde, int n)
       throws OrtException {
+    return reconstructStep(eps, xObs, mask, lambdaObs, lambdaPde, 0, n);
+  }
+
+  /** Whether reconstruct.onnx has the solution term (an input {@value #LAMBDA_SOLUTION}). */
+  public boolean hasSolutionTerm() throws OrtException {
+    return reconstruct.session().getInputNames().contains(LAMBDA_SOLUTION);
+  }
+
+  /**
+   * One evaluation of reconstruct.onnx on a batch of n; a positive {@code lambdaSolution} needs a
+   * graph with the solution term ({@link #hasSolutionTerm}).
+   */
+  public Step reconstructStep(
+      float[] eps,
+      float[] xObs,
+      float[] mask,
+      double lambdaObs,
+      double lambdaPde,
+      double lambdaSolution,
+      int n)
+      throws OrtException {
+    boolean solutionInput = hasSolutionTerm();
+    if (lambdaSolution != 0 && !solutionInput) {
+      throw new IllegalArgumentException(
+          "lambda_solution: this model's reconstruction graph has no solution term (PDE "
+              + metadata.pde()
+              + "; only PDEs with u = 0 on the boundary, exported with the term, have it)");
+    }
     requireBatch(eps, n, "eps");
     requireBatch(xObs, n, "x_obs");
     requireBatch(mask, n, "mask");
@@ -282,6 +316,12 @@ public final class StudentModel implements AutoCloseable {
           "lambda_pde",
           OnnxTensor.createTensor(
               env, FloatBuffer.wrap(new float[] {(float) lambdaPde}), new long[] {1}));
+      if (solutionInput) {
+        inputs.put(
+            LAMBDA_SOLUTION,
+            OnnxTensor.createTensor(
+                env, FloatBuffer.wrap(new float[] {(float) lambdaSolution}), new long[] {1}));
+      }
       try (OrtSession.Result r = reconstruct.session().run(inputs)) {
         return new Step(
             floats(r.get("loss").orElseThrow()),

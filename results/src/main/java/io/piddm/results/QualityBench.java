@@ -278,13 +278,15 @@ public final class QualityBench {
   }
 
   /**
-   * PIDDM-ref: k Adam steps on ε against the residual, as the sampler's Generate runs them; the
-   * first fields are saved under {@code samples} unless it is null.
+   * PIDDM-ref: k Adam steps on ε against the residual and, where the graph has it, the solution
+   * term, as the sampler's Generate runs them; the first fields are saved under {@code samples}
+   * unless it is null.
    */
   private MethodRow refined(StudentModel onnx, int k, Path heldOut, Path out, Path samples)
       throws IOException, ai.onnxruntime.OrtException {
     int n = settings.samples();
     QualitySettings.Refinement r = settings.refinement();
+    double lambdaSolution = onnx.hasSolutionTerm() ? r.lambdaSolution() : 0;
     long start = System.nanoTime();
     float[] eps = onnx.noise(settings.sampleSeed(), n);
     float[] zeros = new float[onnx.dim()];
@@ -295,7 +297,7 @@ public final class QualityBench {
         zeros,
         n,
         new Reconstruction.Settings(
-            k, r.learningRate(), 0, r.lambdaInfer(), r.typicalityWeight(), 0),
+            k, r.learningRate(), 0, r.lambdaInfer(), lambdaSolution, r.typicalityWeight(), 0),
         null,
         () -> false);
     float[] fields = onnx.decode(eps, n);

@@ -12,16 +12,14 @@ import io.piddm.diffusion.train.Trainer;
 import io.piddm.diffusion.train.TrainingListener;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
-import io.piddm.physics.pde.SampleGenerator;
-import io.piddm.physics.residual.ArrayEvaluator;
 import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.residual.SourceScales;
 import io.piddm.physics.solve.DirichletLaplacian;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * The PIDDM distillation step end to end: a student initialised from the teacher's EMA weights,
@@ -29,9 +27,6 @@ import java.util.function.UnaryOperator;
  * saved as a {@link TrainedModel} of kind student that records the pair-generation cost.
  */
 public final class Distillation {
-
-  /** Samples of the PDE's own generator that set the source scale of the residual term. */
-  private static final int SOURCE_SAMPLES = 8;
 
   private Distillation() {}
 
@@ -88,7 +83,7 @@ public final class Distillation {
               sampleShape,
               training.batchSize(),
               distill,
-              sourceRms(pde, grid, spec),
+              SourceScales.sourceRms(pde, grid, spec),
               solutionTerm(pde, grid, spec));
       long started = System.nanoTime();
       try (Trainer trainer =
@@ -142,42 +137,15 @@ public final class Distillation {
   }
 
   /**
-   * The rms of the PDE's source over the evaluated nodes of a few solver samples (fixed seed), or 1
-   * where the PDE has none (Burgers).
-   */
-  static double sourceRms(Pde pde, Grid grid, ResidualSpec spec) {
-    return sourceRms(pde, grid, spec, f -> f);
-  }
-
-  /**
-   * The solution term where the PDE has u = 0 on ∂Ω (its consistent spec covers the interior nodes
-   * the inverse Laplacian acts on), its scale 1 / rms((−Δ_h)⁻¹f) over the same samples; null for
+   * The solution term where the PDE has u = 0 on ∂Ω, its scale 1 / rms((−Δ_h)⁻¹f); null for
    * Burgers.
    */
   static StudentObjective.SolutionTerm solutionTerm(Pde pde, Grid grid, ResidualSpec spec) {
     if (!ResidualSpecs.hasConsistent(pde)) {
       return null;
     }
-    DirichletLaplacian laplacian = DirichletLaplacian.interiorOf(grid);
-    double rms = sourceRms(pde, grid, spec, laplacian::solve);
-    return new StudentObjective.SolutionTerm(new DjlInverseLaplacian(laplacian), 1 / rms);
-  }
-
-  private static double sourceRms(
-      Pde pde, Grid grid, ResidualSpec spec, UnaryOperator<double[]> transform) {
-    SampleGenerator generator = SampleGenerator.standard(pde, grid);
-    double sum = 0;
-    long count = 0;
-    for (int k = 0; k < SOURCE_SAMPLES; k++) {
-      double[] f =
-          ArrayEvaluator.source(spec, grid, generator.sample(Long.MAX_VALUE - 1, k).channels())
-              .values();
-      for (double v : transform.apply(f)) {
-        sum += v * v;
-      }
-      count += f.length;
-    }
-    double rms = Math.sqrt(sum / count);
-    return rms > 0 ? rms : 1;
+    return new StudentObjective.SolutionTerm(
+        new DjlInverseLaplacian(DirichletLaplacian.interiorOf(grid)),
+        1 / SourceScales.solutionRms(pde, grid, spec));
   }
 }

@@ -23,8 +23,8 @@ public final class DjlInverseLaplacian {
     this.laplacian = laplacian;
     this.sineBasis = laplacian.sineBasis();
     this.inverseEigenvalues = laplacian.inverseEigenvalues();
-    this.sineBasis32 = toFloat(sineBasis);
-    this.inverseEigenvalues32 = toFloat(inverseEigenvalues);
+    this.sineBasis32 = DjlOps.toFloat(sineBasis);
+    this.inverseEigenvalues32 = DjlOps.toFloat(inverseEigenvalues);
   }
 
   /** (−Δ_h)⁻¹ of each field of {@code interior} [N, n, n]. */
@@ -48,13 +48,5 @@ public final class DjlInverseLaplacian {
     return like.getDataType() == DataType.FLOAT64
         ? manager.create(exact, shape)
         : manager.create(single, shape).toType(like.getDataType(), false);
-  }
-
-  private static float[] toFloat(double[] values) {
-    float[] out = new float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = (float) values[i];
-    }
-    return out;
   }
 }

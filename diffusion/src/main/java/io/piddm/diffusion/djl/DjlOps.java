@@ -140,7 +140,7 @@ public final class DjlOps implements Ops<NDArray> {
     return x.getManager().create(toFloat(values)).reshape(values.length, 1, 1);
   }
 
-  private static float[] toFloat(double[] values) {
+  static float[] toFloat(double[] values) {
     float[] out = new float[values.length];
     for (int k = 0; k < values.length; k++) {
       out[k] = (float) values[k];
