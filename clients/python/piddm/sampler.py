@@ -54,13 +54,16 @@ class ModelIdentity:
 class Refinement:
     """PIDDM-ref: ``steps`` of Adam on the noise against the PDE residual before the final field.
 
-    ``learning_rate`` 0 means the server's default (0.05).
+    ``learning_rate`` 0 means the server's default (0.05). ``lambda_solution`` weighs the
+    solution term (the residual through the inverse Dirichlet Laplacian); None means the
+    model's default: 10 where its graph has the term, else 0.
     """
 
     steps: int
     lambda_infer: float = 1.0
     learning_rate: float = 0.0
     typicality_weight: float = 0.0
+    lambda_solution: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,8 @@ class Sampler(ServiceClient):
             r.lambda_infer = refinement.lambda_infer
             r.learning_rate = refinement.learning_rate
             r.typicality_weight = refinement.typicality_weight
+            if refinement.lambda_solution is not None:
+                r.lambda_solution = refinement.lambda_solution
         response = self._service.unary("Generate", request)
         return Fields(
             data=from_tensor(response.fields, "fields"),
@@ -251,6 +256,7 @@ class Sampler(ServiceClient):
         task: str = "inverse",
         lambda_obs: float = 1.0,
         lambda_pde: float = 1e-3,
+        lambda_solution: float = 0.0,
         steps: int = 200,
         learning_rate: float = 0.05,
         field_every: int = 0,
@@ -268,8 +274,9 @@ class Sampler(ServiceClient):
         outside it are ignored but must still be finite. ``task`` is ``"forward"``,
         ``"inverse"`` or ``"reconstruction"``. The defaults are the inverse-problem settings
         that work for Darcy 32² (sampler-service/README.md); a forward problem wants
-        ``learning_rate=1.0, lambda_obs=1e-6, lambda_pde=1``. Nothing is sent when an array
-        is invalid: :class:`piddm.TensorError` says why.
+        ``learning_rate=1.0, lambda_obs=1e-6, lambda_pde=1``. ``lambda_solution`` > 0 adds the
+        solution term where the model's graph has it (InvalidArgument where it has not).
+        Nothing is sent when an array is invalid: :class:`piddm.TensorError` says why.
         """
         if mask is not None and points is not None:
             raise ValueError("pass either mask or points, not both")
@@ -284,6 +291,8 @@ class Sampler(ServiceClient):
             seed=_seed(seed),
             ensemble_size=ensemble_size,
         )
+        if lambda_solution:
+            request.lambda_solution = lambda_solution
         _pin(request.model, model_name, version, alias)
         obs = np.asarray(observations)
         request.observations.CopyFrom(float32_field(obs, "observations"))

@@ -46,6 +46,9 @@ def test_the_bytes_are_those_the_java_client_gets(sampler: piddm.Sampler) -> Non
 def test_refinement_runs_extra_network_evaluations(sampler: piddm.Sampler) -> None:
     refined = sampler.generate(1, seed=3, refinement=piddm.Refinement(steps=2, lambda_infer=1.0))
     assert refined.network_evaluations == 3
+    # unset lambda_solution is the model's default (its Darcy graph has the term), not 0
+    off = piddm.Refinement(steps=2, lambda_infer=1.0, lambda_solution=0.0)
+    assert sampler.generate(1, seed=3, refinement=off).data.tobytes() != refined.data.tobytes()
 
 
 def test_status_names_the_served_model(sampler: piddm.Sampler) -> None:

@@ -141,6 +141,14 @@ final class ReconstructCommand implements Callable<Integer> {
   Double lambdaPde;
 
   @Option(
+      names = "--lambda-solution",
+      defaultValue = "0",
+      description =
+          "Weight of the solution term, the residual through the inverse Dirichlet Laplacian"
+              + " (default ${DEFAULT-VALUE}: not used; needs a model whose graph has it).")
+  double lambdaSolution;
+
+  @Option(
       names = "--seed",
       defaultValue = "0",
       description = "Noise seed of the first member, and the seed of --points (default 0).")
@@ -210,7 +218,10 @@ final class ReconstructCommand implements Callable<Integer> {
     }
     for (var e :
         new Object[][] {
-          {"--lr", learningRate}, {"--lambda-obs", lambdaObs}, {"--lambda-pde", lambdaPde}
+          {"--lr", learningRate},
+          {"--lambda-obs", lambdaObs},
+          {"--lambda-pde", lambdaPde},
+          {"--lambda-solution", lambdaSolution}
         }) {
       Double v = (Double) e[1];
       if (v != null && (!Double.isFinite(v) || v < 0)) {
@@ -316,6 +327,7 @@ final class ReconstructCommand implements Callable<Integer> {
               pointList,
               lambdaObs != null ? lambdaObs : kind.defaultLambdaObs(),
               lambdaPde != null ? lambdaPde : kind.defaultLambdaPde(),
+              lambdaSolution,
               steps,
               learningRate != null ? learningRate : kind.defaultLearningRate(),
               0,
@@ -387,6 +399,7 @@ final class ReconstructCommand implements Callable<Integer> {
     m.put("learning_rate", s.learningRate());
     m.put("lambda_obs", s.lambdaObs());
     m.put("lambda_pde", s.lambdaPde());
+    m.put("lambda_solution", s.lambdaSolution());
     m.put("seed", s.seed());
     m.put("ensemble", Math.max(1, s.ensembleSize()));
     m.put("pde_error", r.pdeError());

@@ -70,6 +70,13 @@ final class SampleCommand implements Callable<Integer> {
   double lambdaInfer;
 
   @Option(
+      names = "--lambda-solution",
+      description =
+          "PIDDM-ref: weight of the solution term, the residual through the inverse Dirichlet"
+              + " Laplacian (default: the model's, 10 where its graph has the term, else 0).")
+  Double lambdaSolution;
+
+  @Option(
       names = "--ref-lr",
       defaultValue = "0.05",
       description = "PIDDM-ref: learning rate (default ${DEFAULT-VALUE}).")
@@ -93,7 +100,8 @@ final class SampleCommand implements Callable<Integer> {
     SamplerClient.Refinement refinement =
         refSteps == 0
             ? SamplerClient.Refinement.NONE
-            : new SamplerClient.Refinement(refSteps, lambdaInfer, refLearningRate, typicality);
+            : new SamplerClient.Refinement(
+                refSteps, lambdaInfer, refLearningRate, typicality, lambdaSolution);
     Generated g;
     try (SamplerClient client = sampler.open()) {
       g = client.generate(sampler.model(), count, seed, refinement);
@@ -120,6 +128,9 @@ final class SampleCommand implements Callable<Integer> {
     }
     if (refSteps < 0) {
       problems.add("--ref-steps must be >= 0, got " + refSteps);
+    }
+    if (lambdaSolution != null && (!Double.isFinite(lambdaSolution) || lambdaSolution < 0)) {
+      problems.add("--lambda-solution must be finite and >= 0, got " + lambdaSolution);
     }
     for (var e :
         Map.of(

@@ -139,6 +139,7 @@ class SamplerCommandsTest {
     assertThat(r.getRefinement().getSteps()).isEqualTo(7);
     assertThat(r.getRefinement().getLambdaInfer()).isEqualTo(2);
     assertThat(r.getRefinement().getLearningRate()).isEqualTo(0.05);
+    assertThat(r.getRefinement().hasLambdaSolution()).as("unset: the model's default").isFalse();
     JsonObject json = JsonParser.parseString(run.out()).getAsJsonObject();
     assertThat(json.get("network_evaluations").getAsInt()).isEqualTo(8);
     assertThat(json.getAsJsonArray("shape").toString()).isEqualTo("[1,2,8,8]");

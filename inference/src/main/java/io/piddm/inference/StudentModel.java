@@ -42,6 +42,12 @@ public final class StudentModel implements AutoCloseable {
    */
   public static final String LAMBDA_SOLUTION = "lambda_solution";
 
+  /**
+   * PIDDM-ref's solution weight where the graph has the term, unless a caller sets one. Chosen on a
+   * validation noise seed: docs/results/sweeps/ref-solution-weight-seed1.
+   */
+  public static final double REF_SOLUTION_WEIGHT = 10;
+
   /** What the metadata of both graphs says about the student. */
   public record Metadata(
       String name,
@@ -63,9 +69,12 @@ public final class StudentModel implements AutoCloseable {
   private final Grid grid;
   private final int channels;
   private final int size;
+  private final boolean solutionTerm;
 
   private StudentModel(
-      OnnxSessions.Opened model, OnnxSessions.Opened reconstruct, Metadata metadata) {
+      OnnxSessions.Opened model, OnnxSessions.Opened reconstruct, Metadata metadata)
+      throws OrtException {
+    this.solutionTerm = reconstruct.session().getInputNames().contains(LAMBDA_SOLUTION);
     this.model = model;
     this.reconstruct = reconstruct;
     this.metadata = metadata;
@@ -274,8 +283,30 @@ public final class StudentModel implements AutoCloseable {
   }
 
   /** Whether reconstruct.onnx has the solution term (an input {@value #LAMBDA_SOLUTION}). */
-  public boolean hasSolutionTerm() throws OrtException {
-    return reconstruct.session().getInputNames().contains(LAMBDA_SOLUTION);
+  public boolean hasSolutionTerm() {
+    return solutionTerm;
+  }
+
+  /** PIDDM-ref's solution weight when none is asked for: {@link #REF_SOLUTION_WEIGHT} or 0. */
+  public double defaultRefSolutionWeight() {
+    return solutionTerm ? REF_SOLUTION_WEIGHT : 0;
+  }
+
+  /**
+   * A solution weight checked against this model: finite, ≥ 0, and 0 unless the graph has the term.
+   * Throws {@link IllegalArgumentException} naming the weight as {@code name}.
+   */
+  public void requireSolutionWeight(String name, double lambdaSolution) {
+    if (!Double.isFinite(lambdaSolution) || lambdaSolution < 0) {
+      throw new IllegalArgumentException(name + " must be finite and >= 0, got " + lambdaSolution);
+    }
+    if (lambdaSolution != 0 && !solutionTerm) {
+      throw new IllegalArgumentException(
+          name
+              + ": this model's reconstruction graph has no solution term (PDE "
+              + metadata.pde()
+              + "; only PDEs with u = 0 on the boundary, exported with the term, have it)");
+    }
   }
 
   /**
@@ -291,13 +322,7 @@ public final class StudentModel implements AutoCloseable {
       double lambdaSolution,
       int n)
       throws OrtException {
-    boolean solutionInput = hasSolutionTerm();
-    if (lambdaSolution != 0 && !solutionInput) {
-      throw new IllegalArgumentException(
-          "lambda_solution: this model's reconstruction graph has no solution term (PDE "
-              + metadata.pde()
-              + "; only PDEs with u = 0 on the boundary, exported with the term, have it)");
-    }
+    requireSolutionWeight(LAMBDA_SOLUTION, lambdaSolution);
     requireBatch(eps, n, "eps");
     requireBatch(xObs, n, "x_obs");
     requireBatch(mask, n, "mask");
@@ -316,7 +341,7 @@ public final class StudentModel implements AutoCloseable {
           "lambda_pde",
           OnnxTensor.createTensor(
               env, FloatBuffer.wrap(new float[] {(float) lambdaPde}), new long[] {1}));
-      if (solutionInput) {
+      if (solutionTerm) {
         inputs.put(
             LAMBDA_SOLUTION,
             OnnxTensor.createTensor(

@@ -2,6 +2,7 @@ package io.piddm.results;
 
 import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.eval.DataSpaceOptimisation;
+import io.piddm.inference.StudentModel;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.task.DownstreamTask;
@@ -51,14 +52,6 @@ public record QualitySettings(
   public record Refinement(
       double learningRate, double lambdaInfer, double lambdaSolution, double typicalityWeight) {}
 
-  /**
-   * PIDDM-ref's solution weight where the graph has the term. Chosen on a validation noise seed
-   * (99, not the scored 7) on the seed-1 standard students, k = 32: Poisson's median u-to-solver
-   * distance 0.023 → 0.009, Helmholtz's 0.039 → 0.009, Darcy's 0.013 → 0.007, flat from 10 to 1000
-   * for Poisson and Helmholtz; 10 raises the PDE error least (docs/results/sweeps).
-   */
-  public static final double REF_SOLUTION_WEIGHT = 10;
-
   public QualitySettings {
     seeds = List.copyOf(seeds);
     refinementSteps = List.copyOf(refinementSteps);
@@ -91,7 +84,7 @@ public record QualitySettings(
         8,
         new DataSpaceOptimisation.Settings(1000, 0.05),
         List.of(2, 8, 32),
-        new Refinement(0.05, 1, REF_SOLUTION_WEIGHT, 1),
+        new Refinement(0.05, 1, StudentModel.REF_SOLUTION_WEIGHT, 1),
         new ReconstructionEvaluation.Settings(8, 200, 1.0, 1e-6, 1, 0.03, 20, 3),
         new ReconstructionEvaluation.Settings(8, 200, 0.05, 1, 1e-3, 0.03, 20, 3),
         8);

@@ -7,6 +7,7 @@ import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.eval.DataSpaceOptimisation;
 import io.piddm.diffusion.eval.SampleEvaluation;
 import io.piddm.diffusion.train.TrainSettings;
+import io.piddm.inference.StudentModel;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.grid.Grid;
@@ -61,7 +62,7 @@ class QualityBenchTest {
         1,
         new DataSpaceOptimisation.Settings(3, 0.05),
         List.of(1, 3),
-        new QualitySettings.Refinement(0.05, 1, QualitySettings.REF_SOLUTION_WEIGHT, 1),
+        new QualitySettings.Refinement(0.05, 1, StudentModel.REF_SOLUTION_WEIGHT, 1),
         new ReconstructionEvaluation.Settings(1, 4, 1.0, 1e-6, 1, 0.25, 2, 3),
         new ReconstructionEvaluation.Settings(1, 4, 0.05, 1, 1e-3, 0.25, 2, 3),
         1);

@@ -321,6 +321,11 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     try {
       float[] fields;
       if (ref.getSteps() > 0) {
+        double lambdaSolution =
+            solutionWeight(
+                s,
+                ref.hasLambdaSolution() ? ref.getLambdaSolution() : s.defaultRefSolutionWeight(),
+                "refinement.lambda_solution");
         float[] eps = s.noise(request.getSeed(), count);
         float[] zeros = new float[s.dim()];
         Reconstruction.optimise(
@@ -334,6 +339,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
                 lr(ref.getLearningRate()),
                 0,
                 ref.getLambdaInfer(),
+                lambdaSolution,
                 ref.getTypicalityWeight(),
                 0),
             null,
@@ -397,8 +403,11 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     nonNegative("lambda_obs", request.getLambdaObs());
     nonNegative("lambda_pde", request.getLambdaPde());
     nonNegative("learning_rate", request.getLearningRate());
-    if (request.getLambdaObs() == 0 && request.getLambdaPde() == 0) {
-      throw Tensors.invalid("lambda_obs and lambda_pde are both 0: nothing to minimise");
+    if (request.getLambdaObs() == 0
+        && request.getLambdaPde() == 0
+        && request.getLambdaSolution() == 0) {
+      throw Tensors.invalid(
+          "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
     }
     LoadedModel m = acquire(holder, request.getModel());
     try {
@@ -464,6 +473,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
         throw Tensors.invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
       }
     }
+    double lambdaSolution = solutionWeight(s, request.getLambdaSolution(), "lambda_solution");
     int members = Math.max(1, request.getEnsembleSize());
     long start = System.nanoTime();
     Consumer<ReconstructResponse> send = r -> sendFlowControlled(call, r);
@@ -481,6 +491,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
                   lr(request.getLearningRate()),
                   request.getLambdaObs(),
                   request.getLambdaPde(),
+                  lambdaSolution,
                   0,
                   request.getFieldEvery()),
               (member, step, loss, pde, obsErr, field) -> {
@@ -568,6 +579,16 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
 
   private static double lr(double requested) {
     return requested == 0 ? DEFAULT_LEARNING_RATE : requested;
+  }
+
+  /** A solution weight this model's graph can take, else INVALID_ARGUMENT naming {@code name}. */
+  private static double solutionWeight(StudentModel s, double v, String name) {
+    try {
+      s.requireSolutionWeight(name, v);
+    } catch (IllegalArgumentException e) {
+      throw Tensors.invalid(e.getMessage());
+    }
+    return v;
   }
 
   private static void nonNegative(String name, double v) {

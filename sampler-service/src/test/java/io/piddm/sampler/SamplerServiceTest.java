@@ -87,20 +87,29 @@ class SamplerServiceTest {
 
   @Test
   void generateWithPiddmRefRefinement() {
-    GenerateResponse r =
-        sampler.generate(
-            GenerateRequest.newBuilder()
-                .setCount(2)
-                .setSeed(3)
-                .setRefinement(
-                    RefinementSettings.newBuilder()
-                        .setSteps(3)
-                        .setLambdaInfer(1)
-                        .setLearningRate(0.01)
-                        .setTypicalityWeight(1))
-                .build());
+    GenerateRequest request =
+        GenerateRequest.newBuilder()
+            .setCount(2)
+            .setSeed(3)
+            .setRefinement(
+                RefinementSettings.newBuilder()
+                    .setSteps(3)
+                    .setLambdaInfer(1)
+                    .setLearningRate(0.01)
+                    .setTypicalityWeight(1))
+            .build();
+    GenerateResponse r = sampler.generate(request);
     assertThat(r.getNetworkEvaluations()).isEqualTo(4);
     assertThat(r.getPdeErrorList()).hasSize(2);
+    // unset lambda_solution is the model's default (10: this Darcy graph has the term), not 0
+    GenerateRequest.Builder without = request.toBuilder();
+    without.getRefinementBuilder().setLambdaSolution(0);
+    GenerateRequest.Builder explicit = request.toBuilder();
+    explicit.getRefinementBuilder().setLambdaSolution(10);
+    assertThat(sampler.generate(without.build()).getFields().getData())
+        .isNotEqualTo(r.getFields().getData());
+    assertThat(sampler.generate(explicit.build()).getFields().getData())
+        .isEqualTo(r.getFields().getData());
   }
 
   @Test
@@ -124,6 +133,16 @@ class SamplerServiceTest {
                     .setCount(1)
                     .setRefinement(
                         RefinementSettings.newBuilder().setSteps(1).setLambdaInfer(Double.NaN))
+                    .build()));
+    expect(
+        Status.Code.INVALID_ARGUMENT,
+        "refinement.lambda_solution must be finite and >= 0",
+        () ->
+            sampler.generate(
+                GenerateRequest.newBuilder()
+                    .setCount(1)
+                    .setRefinement(
+                        RefinementSettings.newBuilder().setSteps(1).setLambdaSolution(-1))
                     .build()));
     expect(
         Status.Code.INVALID_ARGUMENT,

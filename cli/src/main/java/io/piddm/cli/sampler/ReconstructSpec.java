@@ -15,6 +15,8 @@ import java.util.Locale;
  * @param observations C × H × W values; entries outside the mask are ignored by the sampler
  * @param denseMask C × H × W of 0/1, or null
  * @param points observed entries, or null; at most one of {@code denseMask} and {@code points}
+ * @param lambdaSolution weight of the solution term (0: not used; > 0 needs a model whose graph has
+ *     it)
  * @param learningRate Adam's learning rate on ε (0: the sampler's default, 0.05)
  * @param fieldEvery the current field streams every this many steps (0: only the final field)
  * @param ensembleSize members from seeds seed, seed+1, … (0 or 1: one)
@@ -30,6 +32,7 @@ public record ReconstructSpec(
     List<Point> points,
     double lambdaObs,
     double lambdaPde,
+    double lambdaSolution,
     int steps,
     double learningRate,
     int fieldEvery,
@@ -166,6 +169,9 @@ public record ReconstructSpec(
             .setFieldEvery(fieldEvery)
             .setSeed(seed)
             .setEnsembleSize(ensembleSize);
+    if (lambdaSolution != 0) {
+      b.setLambdaSolution(lambdaSolution);
+    }
     if (observations != null) {
       b.setObservations(Tensors.float32(observations, channels, height, width));
     }

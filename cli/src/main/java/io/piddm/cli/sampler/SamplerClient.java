@@ -59,20 +59,29 @@ public final class SamplerClient implements AutoCloseable {
   }
 
   /**
-   * PIDDM-ref: {@code steps} Adam steps on ε against λ_infer·|R|² plus a typicality penalty before
-   * the final evaluation. {@code learningRate} 0 means the sampler's default (0.05).
+   * PIDDM-ref: {@code steps} Adam steps on ε against λ_infer·|R|², the solution term where the
+   * model has it, and a typicality penalty before the final evaluation. {@code learningRate} 0
+   * means the sampler's default (0.05); {@code lambdaSolution} null the model's default.
    */
   public record Refinement(
-      int steps, double lambdaInfer, double learningRate, double typicalityWeight) {
-    public static final Refinement NONE = new Refinement(0, 0, 0, 0);
+      int steps,
+      double lambdaInfer,
+      double learningRate,
+      double typicalityWeight,
+      Double lambdaSolution) {
+    public static final Refinement NONE = new Refinement(0, 0, 0, 0, null);
 
     RefinementSettings toProto() {
-      return RefinementSettings.newBuilder()
-          .setSteps(steps)
-          .setLambdaInfer(lambdaInfer)
-          .setLearningRate(learningRate)
-          .setTypicalityWeight(typicalityWeight)
-          .build();
+      RefinementSettings.Builder b =
+          RefinementSettings.newBuilder()
+              .setSteps(steps)
+              .setLambdaInfer(lambdaInfer)
+              .setLearningRate(learningRate)
+              .setTypicalityWeight(typicalityWeight);
+      if (lambdaSolution != null) {
+        b.setLambdaSolution(lambdaSolution);
+      }
+      return b.build();
     }
   }
 

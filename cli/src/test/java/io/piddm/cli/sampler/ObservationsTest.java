@@ -99,7 +99,7 @@ class ObservationsTest {
     assertThatThrownBy(
             () ->
                 new ReconstructSpec(
-                    null, null, new float[3], 1, 2, 2, null, null, 1, 0, 1, 0, 0, 0, 0))
+                    null, null, new float[3], 1, 2, 2, null, null, 1, 0, 0, 1, 0, 0, 0, 0))
         .hasMessageContaining("observations");
     assertThatThrownBy(
             () ->
@@ -113,6 +113,7 @@ class ObservationsTest {
                     new float[4],
                     List.of(),
                     1,
+                    0,
                     0,
                     1,
                     0,
@@ -132,6 +133,7 @@ class ObservationsTest {
             List.of(new ReconstructSpec.Point(0, 1, 1)),
             1,
             0.5,
+            2,
             9,
             0.1,
             3,
@@ -144,6 +146,7 @@ class ObservationsTest {
     assertThat(r.getModel().getVersion()).isEqualTo(3);
     assertThat(r.getObservations().getShapeList()).containsExactly(1L, 2L, 2L);
     assertThat(r.getPoints().getPoints(0).getRow()).isEqualTo(1);
+    assertThat(r.getLambdaSolution()).isEqualTo(2);
     assertThat(r.getFieldEvery()).isEqualTo(3);
     assertThat(r.getSeed()).isEqualTo(4);
     assertThat(r.getEnsembleSize()).isEqualTo(2);
