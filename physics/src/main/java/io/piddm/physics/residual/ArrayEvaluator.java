@@ -4,10 +4,11 @@ import io.piddm.physics.grid.Check;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import java.util.List;
+import java.util.function.DoubleBinaryOperator;
 
 /**
- * Evaluates a residual expression on plain float64 arrays: the evaluator metrics use. The result
- * covers the nodes the spec evaluates, (S − 2·crop)², row-major.
+ * Evaluates a residual expression on plain float64 arrays through {@link ExprInterpreter}: the
+ * evaluator metrics use. The result covers the nodes the spec evaluates, (S − 2·crop)², row-major.
  */
 public final class ArrayEvaluator {
 
@@ -44,16 +45,16 @@ public final class ArrayEvaluator {
       Expr expr, ResidualSpec spec, Grid grid, List<Field> channels) {
     requireChannels(spec, grid, channels);
     int s = grid.size();
-    List<Window> sides =
-        List.of(
-            new Window(channels, 0, 0, 1, s),
-            new Window(channels, s - 1, 0, 1, s),
-            new Window(channels, 1, 0, s - 2, 1),
-            new Window(channels, 1, s - 1, s - 2, 1));
+    // bottom row, top row, then the left and right columns without their corners
+    int[][] sides = {{0, 0, 1, s}, {s - 1, 0, 1, s}, {1, 0, s - 2, 1}, {1, s - 1, s - 2, 1}};
+    Arrays backend = new Arrays(channels);
     double[] out = new double[4 * (s - 1)];
     int at = 0;
-    for (Window side : sides) {
-      double[] v = side.eval(expr);
+    for (int[] side : sides) {
+      double[] v =
+          covering(
+              ExprInterpreter.evaluate(expr, backend, side[0], side[1], side[2], side[3]),
+              side[2] * side[3]);
       System.arraycopy(v, 0, out, at, v.length);
       at += v.length;
     }
@@ -64,9 +65,18 @@ public final class ArrayEvaluator {
     requireChannels(spec, grid, channels);
     int rows = spec.evaluatedRows(grid);
     int cols = spec.evaluatedColumns(grid);
-    int col0 = spec.periodicColumns() ? 0 : spec.crop();
-    double[] values = new Window(channels, spec.crop(), col0, rows, cols).eval(expr);
-    return new Field(rows, cols, values);
+    double[] values = ExprInterpreter.evaluate(expr, spec, grid, new Arrays(channels));
+    return new Field(rows, cols, covering(values, rows * cols));
+  }
+
+  /** A constant expression's one value spread over the n nodes; anything else as it is. */
+  private static double[] covering(double[] values, int n) {
+    if (values.length == n) {
+      return values;
+    }
+    double[] out = new double[n];
+    java.util.Arrays.fill(out, values[0]);
+    return out;
   }
 
   private static void requireChannels(ResidualSpec spec, Grid grid, List<Field> channels) {
@@ -87,56 +97,58 @@ public final class ArrayEvaluator {
     }
   }
 
-  /** A rectangle of nodes starting at (row0, col0); shifts move it. */
-  private record Window(List<Field> channels, int row0, int col0, int rows, int cols) {
+  /**
+   * float64 arrays, row-major over the window; a constant is a one-element array that the
+   * arithmetic broadcasts. New arrays every time: the interpreter shares values.
+   */
+  private record Arrays(List<Field> channels) implements ExprInterpreter.Backend<double[]> {
 
-    double[] eval(Expr expr) {
-      if (expr instanceof Expr.Channel c) {
-        Field field = channels.get(c.index());
-        int width = field.cols();
-        double[] out = new double[rows * cols];
-        for (int i = 0; i < rows; i++) {
-          for (int j = 0; j < cols; j++) {
-            // Columns wrap: only periodic specs read past an edge (the others crop enough).
-            out[i * cols + j] = field.get(row0 + i, Math.floorMod(col0 + j, width));
-          }
+    @Override
+    public double[] channel(int index, int row0, int col0, int rows, int cols) {
+      Field field = channels.get(index);
+      int width = field.cols();
+      double[] out = new double[rows * cols];
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < cols; j++) {
+          // Columns wrap: only periodic specs read past an edge (the others crop enough).
+          out[i * cols + j] = field.get(row0 + i, Math.floorMod(col0 + j, width));
         }
-        return out;
       }
-      if (expr instanceof Expr.Constant c) {
-        double[] out = new double[rows * cols];
-        java.util.Arrays.fill(out, c.value());
-        return out;
-      }
-      if (expr instanceof Expr.Shift s) {
-        return new Window(channels, row0 + s.rows(), col0 + s.cols(), rows, cols).eval(s.operand());
-      }
-      if (expr instanceof Expr.Add e) {
-        return combine(eval(e.left()), eval(e.right()), '+');
-      }
-      if (expr instanceof Expr.Subtract e) {
-        return combine(eval(e.left()), eval(e.right()), '-');
-      }
-      if (expr instanceof Expr.Multiply e) {
-        return combine(eval(e.left()), eval(e.right()), '*');
-      }
-      if (expr instanceof Expr.Divide e) {
-        return combine(eval(e.left()), eval(e.right()), '/');
-      }
-      throw new IllegalArgumentException("unknown expression node " + expr);
+      return out;
     }
 
-    private static double[] combine(double[] left, double[] right, char op) {
-      for (int k = 0; k < left.length; k++) {
-        left[k] =
-            switch (op) {
-              case '+' -> left[k] + right[k];
-              case '-' -> left[k] - right[k];
-              case '*' -> left[k] * right[k];
-              default -> left[k] / right[k];
-            };
+    @Override
+    public double[] constant(double value) {
+      return new double[] {value};
+    }
+
+    @Override
+    public double[] add(double[] left, double[] right) {
+      return combine(left, right, Double::sum);
+    }
+
+    @Override
+    public double[] subtract(double[] left, double[] right) {
+      return combine(left, right, (x, y) -> x - y);
+    }
+
+    @Override
+    public double[] multiply(double[] left, double[] right) {
+      return combine(left, right, (x, y) -> x * y);
+    }
+
+    @Override
+    public double[] divide(double[] left, double[] right) {
+      return combine(left, right, (x, y) -> x / y);
+    }
+
+    private static double[] combine(double[] left, double[] right, DoubleBinaryOperator op) {
+      int n = Math.max(left.length, right.length);
+      double[] out = new double[n];
+      for (int k = 0; k < n; k++) {
+        out[k] = op.applyAsDouble(left[left.length == 1 ? 0 : k], right[right.length == 1 ? 0 : k]);
       }
-      return left;
+      return out;
     }
   }
 }

@@ -3,8 +3,9 @@ package io.piddm.physics.residual;
 /**
  * A residual written once as a small expression over the joint field's channels, which every
  * evaluator interprets: plain Java arrays here (float64 metrics), DJL NDArrays for the training
- * loss and ONNX nodes for the reconstruction graph later. Only these node types exist, so an
- * evaluator is a handful of rules and a new PDE needs no new evaluator code.
+ * loss and ONNX nodes for the reconstruction graph, all through {@link ExprInterpreter}. Only these
+ * node types exist, so a backend is a handful of operations and a new PDE needs no new evaluator
+ * code.
  *
  * <p>{@link Shift} reads a neighbour: at node (i, j) it yields its operand at (i + rows, j + cols).
  * Evaluators compute the expression on the nodes that a spec evaluates (the interior minus the
@@ -59,23 +60,48 @@ public sealed interface Expr {
     return new Divide(this, other);
   }
 
-  /** How far from a node the expression reads, in rows or columns (for crop checks). */
+  /**
+   * How far from a node the expression reads (Chebyshev distance of its farthest channel read), for
+   * crop checks: the interpreter run on offsets instead of values.
+   */
   default int reach() {
-    if (this instanceof Shift s) {
-      return s.operand().reach() + Math.max(Math.abs(s.rows()), Math.abs(s.cols()));
+    return ExprInterpreter.evaluate(this, Reach.BACKEND, 0, 0, 1, 1);
+  }
+
+  /** The backend behind {@link #reach}: a channel read's value is its distance from the node. */
+  final class Reach implements ExprInterpreter.Backend<Integer> {
+    static final Reach BACKEND = new Reach();
+
+    private Reach() {}
+
+    @Override
+    public Integer channel(int index, int row0, int col0, int rows, int cols) {
+      return Math.max(Math.abs(row0), Math.abs(col0));
     }
-    if (this instanceof Add a) {
-      return Math.max(a.left().reach(), a.right().reach());
+
+    @Override
+    public Integer constant(double value) {
+      return 0;
     }
-    if (this instanceof Subtract d) {
-      return Math.max(d.left().reach(), d.right().reach());
+
+    @Override
+    public Integer add(Integer left, Integer right) {
+      return Math.max(left, right);
     }
-    if (this instanceof Multiply m) {
-      return Math.max(m.left().reach(), m.right().reach());
+
+    @Override
+    public Integer subtract(Integer left, Integer right) {
+      return Math.max(left, right);
     }
-    if (this instanceof Divide q) {
-      return Math.max(q.left().reach(), q.right().reach());
+
+    @Override
+    public Integer multiply(Integer left, Integer right) {
+      return Math.max(left, right);
     }
-    return 0;
+
+    @Override
+    public Integer divide(Integer left, Integer right) {
+      return Math.max(left, right);
+    }
   }
 }

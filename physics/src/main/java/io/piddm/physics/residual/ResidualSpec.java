@@ -38,7 +38,7 @@ public record ResidualSpec(
   /** R(x) as an expression on {@code grid}: zero where the field solves the PDE. */
   public Expr residual(Grid grid) {
     Expr residual = residualBuilder.apply(grid);
-    if (residual.reach() > crop && !periodicColumns) {
+    if (residual.reach() > (periodicColumns ? wrapMargin() : crop)) {
       throw new IllegalStateException(
           id
               + ": the stencil reaches "
@@ -83,5 +83,35 @@ public record ResidualSpec(
   /** The number of columns the residual is evaluated on. */
   public int evaluatedColumns(Grid grid) {
     return periodicColumns ? grid.size() : grid.size() - 2 * crop;
+  }
+
+  /**
+   * How many columns a periodic spec may read past either edge (tensor backends pad this many
+   * columns, wrapped, on both sides); 0 for the others, which crop instead.
+   */
+  public int wrapMargin() {
+    return periodicColumns ? crop + 2 : 0;
+  }
+
+  /**
+   * Checks that a batch of joint fields has the shape [N, C, S, S] this spec reads on {@code grid};
+   * {@code shown} describes the batch in the message.
+   */
+  public void requireBatchShape(Grid grid, long[] shape, Object shown) {
+    int channels = pde.channels().size();
+    if (shape.length != 4
+        || shape[1] != channels
+        || shape[2] != grid.size()
+        || shape[3] != grid.size()) {
+      throw new IllegalArgumentException(
+          "fields: expected [N, "
+              + channels
+              + ", "
+              + grid.size()
+              + ", "
+              + grid.size()
+              + "], got "
+              + shown);
+    }
   }
 }
