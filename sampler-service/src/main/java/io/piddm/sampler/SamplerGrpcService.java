@@ -16,7 +16,6 @@ import io.piddm.proto.v1.GenerateResponse;
 import io.piddm.proto.v1.ModelRef;
 import io.piddm.proto.v1.ModelStatusRequest;
 import io.piddm.proto.v1.ModelStatusResponse;
-import io.piddm.proto.v1.ObservedPoint;
 import io.piddm.proto.v1.ReconstructProgress;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.ReconstructResponse;
@@ -26,7 +25,6 @@ import io.piddm.proto.v1.SamplerServiceGrpc;
 import io.piddm.service.StrictRequests;
 import io.quarkus.grpc.GrpcService;
 import jakarta.annotation.PreDestroy;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
@@ -53,14 +51,9 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
 
   private static final Logger LOG = Logger.getLogger(SamplerGrpcService.class);
 
-  /**
-   * Learning rate used when a request leaves it at 0: what measured best for the inverse and sparse
-   * Darcy tasks (README); forward solves want 1.0.
-   */
-  static final double DEFAULT_LEARNING_RATE = 0.05;
-
   private final ModelHolder holder;
   private final SamplerConfig config;
+  private final SamplerRequests.Limits limits;
   private final MeterRegistry meters;
   private final ThreadPoolExecutor workers;
   private final GenerateBatcher batcher;
@@ -68,6 +61,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
   public SamplerGrpcService(ModelHolder holder, SamplerConfig config, MeterRegistry meters) {
     this.holder = holder;
     this.config = config;
+    this.limits = SamplerRequests.Limits.of(config);
     this.meters = meters;
     this.workers = workerPool(config, "sampler-worker");
     DistributionSummary batchSizes =
@@ -245,27 +239,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
 
   /** Checks a Generate request's count and refinement against the limits. */
   private void validateGenerate(GenerateRequest request) {
-    int count = request.getCount();
-    if (count < 1) {
-      throw Tensors.invalid("count must be >= 1, got " + count);
-    }
-    if (count > config.maxCount()) {
-      throw exhausted("count " + count + " exceeds the limit of " + config.maxCount());
-    }
-    RefinementSettings ref = request.getRefinement();
-    if (ref.getSteps() < 0) {
-      throw Tensors.invalid("refinement.steps must be >= 0, got " + ref.getSteps());
-    }
-    if (ref.getSteps() > config.maxRefinementSteps()) {
-      throw exhausted(
-          "refinement.steps "
-              + ref.getSteps()
-              + " exceeds the limit of "
-              + config.maxRefinementSteps());
-    }
-    nonNegative("refinement.lambda_infer", ref.getLambdaInfer());
-    nonNegative("refinement.learning_rate", ref.getLearningRate());
-    nonNegative("refinement.typicality_weight", ref.getTypicalityWeight());
+    SamplerRequests.checkGenerate(request, limits);
   }
 
   /**
@@ -321,11 +295,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     try {
       float[] fields;
       if (ref.getSteps() > 0) {
-        double lambdaSolution =
-            solutionWeight(
-                s,
-                ref.hasLambdaSolution() ? ref.getLambdaSolution() : s.defaultRefSolutionWeight(),
-                "refinement.lambda_solution");
+        Reconstruction.Settings settings = SamplerRequests.refinement(ref, s);
         float[] eps = s.noise(request.getSeed(), count);
         float[] zeros = new float[s.dim()];
         Reconstruction.optimise(
@@ -334,14 +304,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
             zeros,
             zeros,
             count,
-            new Reconstruction.Settings(
-                ref.getSteps(),
-                lr(ref.getLearningRate()),
-                0,
-                ref.getLambdaInfer(),
-                lambdaSolution,
-                ref.getTypicalityWeight(),
-                0),
+            settings,
             null,
             () -> io.grpc.Context.current().isCancelled());
         fields = s.decode(eps, count);
@@ -381,34 +344,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
 
   private void doReconstruct(
       ReconstructRequest request, ServerCallStreamObserver<ReconstructResponse> call) {
-    if (request.getSteps() < 1) {
-      throw Tensors.invalid("steps must be >= 1, got " + request.getSteps());
-    }
-    if (request.getSteps() > config.maxSteps()) {
-      throw exhausted("steps " + request.getSteps() + " exceeds the limit of " + config.maxSteps());
-    }
-    if (request.getEnsembleSize() < 0) {
-      throw Tensors.invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
-    }
-    if (request.getEnsembleSize() > config.maxEnsemble()) {
-      throw exhausted(
-          "ensemble_size "
-              + request.getEnsembleSize()
-              + " exceeds the limit of "
-              + config.maxEnsemble());
-    }
-    if (request.getFieldEvery() < 0) {
-      throw Tensors.invalid("field_every must be >= 0, got " + request.getFieldEvery());
-    }
-    nonNegative("lambda_obs", request.getLambdaObs());
-    nonNegative("lambda_pde", request.getLambdaPde());
-    nonNegative("learning_rate", request.getLearningRate());
-    if (request.getLambdaObs() == 0
-        && request.getLambdaPde() == 0
-        && request.getLambdaSolution() == 0) {
-      throw Tensors.invalid(
-          "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
-    }
+    SamplerRequests.checkReconstruct(request, limits);
     LoadedModel m = acquire(holder, request.getModel());
     try {
       reconstructWith(m, request, call);
@@ -423,58 +359,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
       ServerCallStreamObserver<ReconstructResponse> call) {
     StudentModel s = m.student();
     long[] shape = s.fieldShape();
-    int d = s.dim();
-    float[] obs =
-        request.hasObservations()
-            ? Tensors.read(request.getObservations(), shape, "observations", false)
-            : new float[d];
-    float[] mask = new float[d];
-    switch (request.getMaskCase()) {
-      case DENSE_MASK -> {
-        mask = Tensors.read(request.getDenseMask(), shape, "dense_mask", true);
-        for (int k = 0; k < d; k++) {
-          if (mask[k] != 0 && mask[k] != 1) {
-            throw Tensors.invalid("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
-          }
-        }
-      }
-      case POINTS -> {
-        for (ObservedPoint p : request.getPoints().getPointsList()) {
-          if (p.getChannel() < 0
-              || p.getChannel() >= shape[0]
-              || p.getRow() < 0
-              || p.getRow() >= shape[1]
-              || p.getCol() < 0
-              || p.getCol() >= shape[2]) {
-            throw Tensors.invalid(
-                "points: ("
-                    + p.getChannel()
-                    + ", "
-                    + p.getRow()
-                    + ", "
-                    + p.getCol()
-                    + ") is outside the grid [C, H, W] = "
-                    + Arrays.toString(shape));
-          }
-          mask[(int) ((p.getChannel() * shape[1] + p.getRow()) * shape[2] + p.getCol())] = 1;
-        }
-      }
-      case MASK_NOT_SET -> {}
-    }
-    boolean anyObserved = false;
-    for (float v : mask) {
-      anyObserved |= v != 0;
-    }
-    if (request.getLambdaObs() > 0) {
-      if (!request.hasObservations()) {
-        throw Tensors.invalid("lambda_obs > 0 needs observations");
-      }
-      if (!anyObserved) {
-        throw Tensors.invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
-      }
-    }
-    double lambdaSolution = solutionWeight(s, request.getLambdaSolution(), "lambda_solution");
-    int members = Math.max(1, request.getEnsembleSize());
+    SamplerRequests.ReconstructJob job = SamplerRequests.reconstructJob(request, s);
+    int members = job.members();
     long start = System.nanoTime();
     Consumer<ReconstructResponse> send = r -> sendFlowControlled(call, r);
     Reconstruction.Result result;
@@ -482,18 +368,11 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
       result =
           Reconstruction.run(
               s,
-              obs,
-              mask,
+              job.observations(),
+              job.mask(),
               request.getSeed(),
               members,
-              new Reconstruction.Settings(
-                  request.getSteps(),
-                  lr(request.getLearningRate()),
-                  request.getLambdaObs(),
-                  request.getLambdaPde(),
-                  lambdaSolution,
-                  0,
-                  request.getFieldEvery()),
+              job.settings(),
               (member, step, loss, pde, obsErr, field) -> {
                 if (step == request.getSteps() && field != null && request.getFieldEvery() == 0) {
                   field = null; // the final field travels in the result
@@ -577,30 +456,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
         .register(meters);
   }
 
-  private static double lr(double requested) {
-    return requested == 0 ? DEFAULT_LEARNING_RATE : requested;
-  }
-
-  /** A solution weight this model's graph can take, else INVALID_ARGUMENT naming {@code name}. */
-  private static double solutionWeight(StudentModel s, double v, String name) {
-    try {
-      s.requireSolutionWeight(name, v);
-    } catch (IllegalArgumentException e) {
-      throw Tensors.invalid(e.getMessage());
-    }
-    return v;
-  }
-
-  private static void nonNegative(String name, double v) {
-    if (!Double.isFinite(v)) {
-      throw Tensors.invalid(name + " must be finite, got " + v);
-    }
-    if (v < 0) {
-      throw Tensors.invalid(name + " must be >= 0, got " + v);
-    }
-  }
-
   static StatusRuntimeException exhausted(String message) {
-    return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
+    return SamplerRequests.exhausted(message);
   }
 }

@@ -1,0 +1,231 @@
+package io.piddm.sampler;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.piddm.inference.Reconstruction;
+import io.piddm.inference.StudentModel;
+import io.piddm.proto.v1.GenerateRequest;
+import io.piddm.proto.v1.ObservedPoint;
+import io.piddm.proto.v1.ReconstructRequest;
+import io.piddm.proto.v1.RefinementSettings;
+import java.util.Arrays;
+
+/**
+ * The sampler's request mapping in plain Java: limits, weights and masks checked, and a request
+ * turned into what {@link Reconstruction} runs. Every refusal is a {@link StatusRuntimeException}
+ * with the code the contract names (INVALID_ARGUMENT for a malformed request, RESOURCE_EXHAUSTED
+ * over a limit), so the gRPC handler only translates and delegates. Checks that need no model run
+ * before a model is taken.
+ */
+final class SamplerRequests {
+
+  /**
+   * Adam's learning rate on ε when a request leaves it 0: what measured best for the inverse and
+   * sparse Darcy tasks (README); forward solves want 1.0.
+   */
+  static final double DEFAULT_LEARNING_RATE = 0.05;
+
+  /** The request limits of {@link SamplerConfig}. */
+  record Limits(int maxCount, int maxRefinementSteps, int maxSteps, int maxEnsemble) {
+    static Limits of(SamplerConfig config) {
+      return new Limits(
+          config.maxCount(), config.maxRefinementSteps(), config.maxSteps(), config.maxEnsemble());
+    }
+  }
+
+  /**
+   * A Reconstruct request as {@link Reconstruction#run} takes it: observations and mask [C, H, W],
+   * ensemble members, optimiser settings.
+   */
+  record ReconstructJob(
+      float[] observations, float[] mask, int members, Reconstruction.Settings settings) {}
+
+  private SamplerRequests() {}
+
+  /** A Generate request's count and refinement settings against the limits. */
+  static void checkGenerate(GenerateRequest request, Limits limits) {
+    int count = request.getCount();
+    if (count < 1) {
+      throw invalid("count must be >= 1, got " + count);
+    }
+    if (count > limits.maxCount()) {
+      throw exhausted("count " + count + " exceeds the limit of " + limits.maxCount());
+    }
+    RefinementSettings ref = request.getRefinement();
+    if (ref.getSteps() < 0) {
+      throw invalid("refinement.steps must be >= 0, got " + ref.getSteps());
+    }
+    if (ref.getSteps() > limits.maxRefinementSteps()) {
+      throw exhausted(
+          "refinement.steps "
+              + ref.getSteps()
+              + " exceeds the limit of "
+              + limits.maxRefinementSteps());
+    }
+    nonNegative("refinement.lambda_infer", ref.getLambdaInfer());
+    nonNegative("refinement.learning_rate", ref.getLearningRate());
+    nonNegative("refinement.typicality_weight", ref.getTypicalityWeight());
+  }
+
+  /**
+   * PIDDM-ref's optimiser for {@code model}: λ_obs 0, λ_pde = lambda_infer, the solution weight as
+   * asked or the model's default, no intermediate fields.
+   */
+  static Reconstruction.Settings refinement(RefinementSettings ref, StudentModel model) {
+    double lambdaSolution =
+        solutionWeight(
+            model,
+            ref.hasLambdaSolution() ? ref.getLambdaSolution() : model.defaultRefSolutionWeight(),
+            "refinement.lambda_solution");
+    return new Reconstruction.Settings(
+        ref.getSteps(),
+        learningRate(ref.getLearningRate()),
+        0,
+        ref.getLambdaInfer(),
+        lambdaSolution,
+        ref.getTypicalityWeight(),
+        0);
+  }
+
+  /** A Reconstruct request's steps, ensemble and weights against the limits. */
+  static void checkReconstruct(ReconstructRequest request, Limits limits) {
+    if (request.getSteps() < 1) {
+      throw invalid("steps must be >= 1, got " + request.getSteps());
+    }
+    if (request.getSteps() > limits.maxSteps()) {
+      throw exhausted("steps " + request.getSteps() + " exceeds the limit of " + limits.maxSteps());
+    }
+    if (request.getEnsembleSize() < 0) {
+      throw invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
+    }
+    if (request.getEnsembleSize() > limits.maxEnsemble()) {
+      throw exhausted(
+          "ensemble_size "
+              + request.getEnsembleSize()
+              + " exceeds the limit of "
+              + limits.maxEnsemble());
+    }
+    if (request.getFieldEvery() < 0) {
+      throw invalid("field_every must be >= 0, got " + request.getFieldEvery());
+    }
+    nonNegative("lambda_obs", request.getLambdaObs());
+    nonNegative("lambda_pde", request.getLambdaPde());
+    nonNegative("learning_rate", request.getLearningRate());
+    if (request.getLambdaObs() == 0
+        && request.getLambdaPde() == 0
+        && request.getLambdaSolution() == 0) {
+      throw invalid("lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
+    }
+  }
+
+  /**
+   * The job of a {@linkplain #checkReconstruct checked} request on {@code model}: observations and
+   * mask read against the model's field shape (a dense 0/1 mask, points on the grid, or none), the
+   * observation term only with observations and an observed entry, a solution weight the graph can
+   * take.
+   */
+  static ReconstructJob reconstructJob(ReconstructRequest request, StudentModel model) {
+    long[] shape = model.fieldShape();
+    int d = model.dim();
+    float[] observations =
+        request.hasObservations()
+            ? Tensors.read(request.getObservations(), shape, "observations", false)
+            : new float[d];
+    float[] mask =
+        switch (request.getMaskCase()) {
+          case DENSE_MASK -> denseMask(request, shape);
+          case POINTS -> pointMask(request, shape, d);
+          case MASK_NOT_SET -> new float[d];
+        };
+    if (request.getLambdaObs() > 0) {
+      if (!request.hasObservations()) {
+        throw invalid("lambda_obs > 0 needs observations");
+      }
+      boolean anyObserved = false;
+      for (float v : mask) {
+        anyObserved |= v != 0;
+      }
+      if (!anyObserved) {
+        throw invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
+      }
+    }
+    double lambdaSolution = solutionWeight(model, request.getLambdaSolution(), "lambda_solution");
+    return new ReconstructJob(
+        observations,
+        mask,
+        Math.max(1, request.getEnsembleSize()),
+        new Reconstruction.Settings(
+            request.getSteps(),
+            learningRate(request.getLearningRate()),
+            request.getLambdaObs(),
+            request.getLambdaPde(),
+            lambdaSolution,
+            0,
+            request.getFieldEvery()));
+  }
+
+  private static float[] denseMask(ReconstructRequest request, long[] shape) {
+    float[] mask = Tensors.read(request.getDenseMask(), shape, "dense_mask", true);
+    for (int k = 0; k < mask.length; k++) {
+      if (mask[k] != 0 && mask[k] != 1) {
+        throw invalid("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
+      }
+    }
+    return mask;
+  }
+
+  private static float[] pointMask(ReconstructRequest request, long[] shape, int d) {
+    float[] mask = new float[d];
+    for (ObservedPoint p : request.getPoints().getPointsList()) {
+      if (p.getChannel() < 0
+          || p.getChannel() >= shape[0]
+          || p.getRow() < 0
+          || p.getRow() >= shape[1]
+          || p.getCol() < 0
+          || p.getCol() >= shape[2]) {
+        throw invalid(
+            "points: ("
+                + p.getChannel()
+                + ", "
+                + p.getRow()
+                + ", "
+                + p.getCol()
+                + ") is outside the grid [C, H, W] = "
+                + Arrays.toString(shape));
+      }
+      mask[(int) ((p.getChannel() * shape[1] + p.getRow()) * shape[2] + p.getCol())] = 1;
+    }
+    return mask;
+  }
+
+  static double learningRate(double requested) {
+    return requested == 0 ? DEFAULT_LEARNING_RATE : requested;
+  }
+
+  /** A solution weight this model's graph can take, else INVALID_ARGUMENT naming {@code name}. */
+  private static double solutionWeight(StudentModel model, double v, String name) {
+    try {
+      model.requireSolutionWeight(name, v);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+    return v;
+  }
+
+  static void nonNegative(String name, double v) {
+    if (!Double.isFinite(v)) {
+      throw invalid(name + " must be finite, got " + v);
+    }
+    if (v < 0) {
+      throw invalid(name + " must be >= 0, got " + v);
+    }
+  }
+
+  private static StatusRuntimeException invalid(String message) {
+    return Tensors.invalid(message);
+  }
+
+  static StatusRuntimeException exhausted(String message) {
+    return Status.RESOURCE_EXHAUSTED.withDescription(message).asRuntimeException();
+  }
+}
