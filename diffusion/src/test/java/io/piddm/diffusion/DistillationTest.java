@@ -91,6 +91,9 @@ class DistillationTest {
 
     TrainedModel teacher = TrainedModel.read(teacherDir);
     ResidualSpec spec = ResidualSpecs.consistent(Pde.POISSON);
+    // the spec travels with the student: read back from its card, definition checked
+    assertThat(TrainedModel.read(dir.resolve("informed")).residualSpec()).isSameAs(spec);
+    assertThat(teacher.residualSpec()).isSameAs(spec);
     Grid grid = new Grid(SIZE);
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager);

@@ -56,6 +56,9 @@ public final class OnnxExporter {
   public static final String MODEL_FILE = "model.onnx";
   public static final String RECONSTRUCT_FILE = "reconstruct.onnx";
 
+  /** Metadata key of the residual spec's definition, which StudentModel checks. */
+  public static final String RESIDUAL_SPEC_DEFINITION = "residual_spec_definition";
+
   /** The noise input of both graphs. */
   public static final String EPS = "eps";
 
@@ -291,6 +294,7 @@ public final class OnnxExporter {
     meta.put("normalization_std", Arrays.toString(export.std()));
     meta.put("normalization", "physical = normalised * std + mean, per channel (in the graph)");
     meta.put("residual_spec", export.residual().id());
+    meta.put(RESIDUAL_SPEC_DEFINITION, export.residual().definitionText());
     meta.put("sigma_max", Double.toString(Student.SIGMA));
     UNetSpec s = export.spec();
     meta.put(

@@ -5,7 +5,6 @@ import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.model.TrainedModel;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.physics.grid.Grid;
-import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,7 +44,7 @@ public final class TrainedModelExport {
             weights,
             model.normalization().mean(),
             model.normalization().std(),
-            ResidualSpecs.training(model.pdeKind()),
+            model.residualSpec(),
             new Grid(model.resolution())),
         outputDir);
   }

@@ -107,7 +107,17 @@ public final class StudentModel implements AutoCloseable {
         throw new IllegalArgumentException(
             "student folder " + dir + ": model.onnx and reconstruct.onnx metadata differ");
       }
-      ResidualSpecs.byId(mm.residualSpec());
+      ResidualSpec spec = ResidualSpecs.byId(mm.residualSpec());
+      String recorded = definition(m.session());
+      if (recorded != null && !recorded.equals(spec.definitionText())) {
+        throw new IllegalArgumentException(
+            "student metadata: residual spec "
+                + spec.id()
+                + " was exported as "
+                + recorded
+                + " but this build defines "
+                + spec.definitionText());
+      }
       if (mm.mean().length != mm.channels().size() || mm.std().length != mm.channels().size()) {
         throw new IllegalArgumentException(
             "student metadata: normalisation has "
@@ -186,6 +196,14 @@ public final class StudentModel implements AutoCloseable {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(file + ": unparseable metadata: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The residual spec's definition as exported (metadata {@code residual_spec_definition}), or null
+   * for graphs exported before it was recorded.
+   */
+  private static String definition(OrtSession session) throws OrtException {
+    return session.getMetadata().getCustomMetadata().get("residual_spec_definition");
   }
 
   private static String required(Map<String, String> m, String key, String file) {

@@ -1,15 +1,16 @@
 package io.piddm.trainer;
 
 import io.piddm.diffusion.model.TrainedModel;
-import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.pipeline.Lineage;
 import io.piddm.pipeline.Publisher;
+import io.piddm.proto.v1.BoundaryHandling;
 import io.piddm.proto.v1.ChannelNormalization;
 import io.piddm.proto.v1.CreateVersionResponse;
 import io.piddm.proto.v1.DatasetRef;
 import io.piddm.proto.v1.GetVersionRequest;
 import io.piddm.proto.v1.Grid;
 import io.piddm.proto.v1.ModelManifest;
+import io.piddm.proto.v1.ResidualFamily;
 import io.piddm.proto.v1.ResidualSpec;
 import io.piddm.proto.v1.VersionSelector;
 import io.piddm.registry.client.RegistryClient;
@@ -97,10 +98,7 @@ final class RegistryPublisher implements Publisher {
                     .setSpacingX(h)
                     .setSpacingY(h)
                     .addAllChannels(student.normalization().channels()))
-            .setResidualSpec(
-                ResidualSpec.newBuilder()
-                    .setId(ResidualSpecs.training(student.pdeKind()).id())
-                    .setPde(RunSpecs.wire(student.pdeKind())))
+            .setResidualSpec(residualSpec(student.residualSpec()))
             .putAllMetrics(request.metrics())
             .putAllLabels(request.labels())
             .setDescription(request.description());
@@ -129,5 +127,24 @@ final class RegistryPublisher implements Publisher {
             .setCodeVersion(l.codeVersion())
             .setTrainerHost(l.host()));
     return m.build();
+  }
+
+  /** The spec the student was distilled with, in full, as the manifest carries it. */
+  static ResidualSpec residualSpec(io.piddm.physics.residual.ResidualSpec spec) {
+    BoundaryHandling boundary =
+        spec.periodicColumns()
+            ? BoundaryHandling.BOUNDARY_HANDLING_PERIODIC
+            : BoundaryHandling.BOUNDARY_HANDLING_CROP;
+    return ResidualSpec.newBuilder()
+        .setId(spec.id())
+        .setPde(RunSpecs.wire(spec.pde()))
+        .setFamily(ResidualFamily.valueOf("RESIDUAL_FAMILY_" + spec.family().name()))
+        .setStencil(spec.stencil())
+        .setHScaled(spec.hScaled())
+        .setBoundary(boundary)
+        .setCropPixels(spec.crop())
+        .setDenormalize(true)
+        .putAllParameters(spec.parameters())
+        .build();
   }
 }

@@ -99,7 +99,8 @@ public final class Distillation {
         info.put("objective", objective.name());
         info.put("teacher", teacherDir.toAbsolutePath().toString());
         info.put("teacherTraining", teacher.training());
-        info.put("residualSpec", spec.id());
+        info.put(TrainedModel.RESIDUAL_SPEC, spec.id());
+        info.put(TrainedModel.RESIDUAL_SPEC_DEFINITION, spec.definition());
         info.put("residualScale", objective.residualScale());
         info.put("lambdaTrain", distill.lambdaTrain());
         info.put("residualWarmupSteps", distill.residualWarmupSteps());

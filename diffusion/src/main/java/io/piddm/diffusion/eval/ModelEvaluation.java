@@ -171,8 +171,7 @@ public final class ModelEvaluation {
 
       if (teacher && settings.tasks() > 0) {
         GuidedSampler guided =
-            new GuidedSampler(
-                edm, normalization, ResidualSpecs.training(pde), grid, settings.guided());
+            new GuidedSampler(edm, normalization, model.residualSpec(), grid, settings.guided());
         int count = Math.min(settings.tasks(), reference.size());
         Estimator withGuidance =
             (scope, k, observed, mask) ->

@@ -13,6 +13,8 @@ import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpec;
+import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +40,11 @@ public record TrainedModel(
   public static final String TEACHER = "teacher";
   public static final String STUDENT = "student";
   public static final String CARD = "model.json";
+
+  /** Keys of a student card's training map: the spec's id and its definition. */
+  public static final String RESIDUAL_SPEC = "residualSpec";
+
+  public static final String RESIDUAL_SPEC_DEFINITION = "residualSpecDefinition";
   private static final String WEIGHTS = "weights.ndlist";
   private static final Gson GSON =
       new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
@@ -64,6 +71,21 @@ public record TrainedModel(
   public OutputConstraint constraint() {
     return OutputConstraint.of(
         FieldConstraints.of(pdeKind()), normalization.mean(), normalization.std(), resolution);
+  }
+
+  /**
+   * The residual spec this model is judged with: a student's is the one it was distilled with
+   * (recorded in its card, checked against this build's definition); a teacher, trained without a
+   * residual, is judged with the spec its students are distilled with.
+   */
+  public ResidualSpec residualSpec() {
+    Object id = training.get(RESIDUAL_SPEC);
+    if (id == null) {
+      return ResidualSpecs.training(pdeKind());
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, ?> definition = (Map<String, ?>) training.get(RESIDUAL_SPEC_DEFINITION);
+    return ResidualSpecs.recorded(id.toString(), definition);
   }
 
   /** The teacher's EDM denoiser on this model's network. */

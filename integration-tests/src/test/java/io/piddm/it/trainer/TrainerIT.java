@@ -130,6 +130,12 @@ class TrainerIT {
         .extracting(f -> f.getName())
         .containsExactlyInAnyOrder("model.onnx", "reconstruct.onnx");
     assertThat(manifest.getGrid().getHeight()).isEqualTo(16);
+    // the spec the student was distilled with, in full
+    assertThat(manifest.getResidualSpec().getId()).isEqualTo("darcy/consistent-fv5-harmonic");
+    assertThat(manifest.getResidualSpec().getFamily())
+        .isEqualTo(io.piddm.proto.v1.ResidualFamily.RESIDUAL_FAMILY_CONSISTENT);
+    assertThat(manifest.getResidualSpec().getCropPixels()).isEqualTo(1);
+    assertThat(manifest.getResidualSpec().getStencil()).isNotBlank();
 
     // the sampler follows production: it serves v1 within seconds
     Path samples = mesh.workDirectory().resolve("samples");

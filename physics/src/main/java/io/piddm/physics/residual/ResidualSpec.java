@@ -50,6 +50,30 @@ public record ResidualSpec(
     return residual;
   }
 
+  /**
+   * The spec as data, for a model's card, ONNX metadata and manifest: id, PDE, family, stencil,
+   * h-scaling, crop, periodic columns, boundary rows and the PDE constants. {@link
+   * ResidualSpecs#recorded} resolves it back and refuses a definition this build does not share.
+   */
+  public Map<String, Object> definition() {
+    Map<String, Object> d = new java.util.LinkedHashMap<>();
+    d.put("id", id);
+    d.put("pde", pde.id());
+    d.put("family", family.name());
+    d.put("stencil", stencil);
+    d.put("hScaled", hScaled);
+    d.put("crop", crop);
+    d.put("periodicColumns", periodicColumns);
+    d.put("boundaryRows", hasBoundaryRows());
+    d.put("parameters", new java.util.TreeMap<>(parameters));
+    return d;
+  }
+
+  /** {@link #definition} as one line, the same text for the same definition (ONNX metadata). */
+  public String definitionText() {
+    return definition().toString();
+  }
+
   /** Whether the spec has boundary rows ({@link #boundary}). */
   public boolean hasBoundaryRows() {
     return boundaryBuilder != null;

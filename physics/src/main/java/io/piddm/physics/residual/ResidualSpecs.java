@@ -179,6 +179,37 @@ public final class ResidualSpecs {
     return spec;
   }
 
+  /**
+   * The spec a model recorded: found by its id, and its recorded {@link ResidualSpec#definition}
+   * (when there is one; numbers compared as numbers, so a JSON round trip matches) must equal this
+   * build's, or the model was judged by a residual this build no longer defines.
+   */
+  public static ResidualSpec recorded(String id, Map<String, ?> definition) {
+    ResidualSpec spec = byId(id);
+    if (definition != null && !normalised(definition).equals(normalised(spec.definition()))) {
+      throw new IllegalArgumentException(
+          "residual spec "
+              + id
+              + ": the model records "
+              + definition
+              + " but this build defines "
+              + spec.definition());
+    }
+    return spec;
+  }
+
+  private static Object normalised(Object value) {
+    if (value instanceof Number n) {
+      return n.doubleValue();
+    }
+    if (value instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.TreeMap<>();
+      m.forEach((k, v) -> out.put(String.valueOf(k), normalised(v)));
+      return out;
+    }
+    return value;
+  }
+
   public static List<ResidualSpec> all() {
     return List.copyOf(BY_ID.values());
   }
