@@ -523,7 +523,9 @@ final class ModelCommands {
 
     @Override
     public Integer call() throws Exception {
-      var files = io.piddm.export.TrainedModelExport.export(model, name, out);
+      var files =
+          io.piddm.export.TrainedModelExport.export(
+              model, name, io.piddm.pipeline.CodeVersion.current(), out);
       double difference = io.piddm.export.TrainedModelExport.verify(model, files.model());
       System.out.printf(
           "wrote %s (%d bytes) and %s (%d bytes); ONNX Runtime vs DJL max |Δx| %.2e%n",

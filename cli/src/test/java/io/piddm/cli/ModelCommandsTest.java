@@ -163,6 +163,14 @@ class ModelCommandsTest {
         .isZero();
     assertThat(onnx.resolve("model.onnx")).isRegularFile();
     assertThat(onnx.resolve("reconstruct.onnx")).isRegularFile();
+    try (var opened =
+        io.piddm.inference.StudentModel.open(
+            onnx, io.piddm.inference.OnnxSessions.Provider.CPU, 1)) {
+      // the version the code that exported it carries, not a placeholder
+      assertThat(opened.metadata().version())
+          .isEqualTo(io.piddm.pipeline.CodeVersion.current())
+          .isNotEqualTo("0.0.0-dev");
+    }
     Path reconstructions = dir.resolve("eval-reconstruct");
     assertThat(
             cli.execute(

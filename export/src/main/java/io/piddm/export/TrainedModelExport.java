@@ -21,8 +21,12 @@ public final class TrainedModelExport {
 
   private TrainedModelExport() {}
 
-  public static OnnxExporter.Exported export(Path studentDir, String name, Path outputDir)
-      throws IOException {
+  /**
+   * Exports the student in {@code studentDir} as {@code name}, {@code version} (the code version
+   * that trained it, written into both graphs' metadata).
+   */
+  public static OnnxExporter.Exported export(
+      Path studentDir, String name, String version, Path outputDir) throws IOException {
     TrainedModel model = TrainedModel.read(studentDir);
     if (!TrainedModel.STUDENT.equals(model.kind())) {
       throw new IllegalArgumentException(
@@ -39,7 +43,7 @@ public final class TrainedModelExport {
     return OnnxExporter.export(
         new OnnxExporter.ExportSpec(
             name,
-            "0.0.0-dev",
+            version,
             model.network(),
             weights,
             model.normalization().mean(),

@@ -409,7 +409,7 @@ public final class RunPipeline {
     deleteRecursively(partial);
     long started = System.nanoTime();
     String name = plan.publish().skip() ? "piddm-student" : plan.publish().modelName();
-    var files = TrainedModelExport.export(studentDir(), name, partial);
+    var files = TrainedModelExport.export(studentDir(), name, CodeVersion.current(), partial);
     double difference = TrainedModelExport.verify(studentDir(), files.model());
     metrics.put("onnx_max_abs_difference", difference);
     metrics.put("export_seconds", (System.nanoTime() - started) / 1e9);
