@@ -18,4 +18,15 @@ public record Lineage(
     String runId,
     Map<String, String> hyperparameters,
     String codeVersion,
-    String host) {}
+    String host) {
+
+  /** The teacher's training phase of the run: {@code <run id>/teacher}. */
+  public String teacherRunId() {
+    return runId + "/teacher";
+  }
+
+  /** The distillation phase of the run that made the student: {@code <run id>/distill}. */
+  public String distillationRunId() {
+    return runId + "/distill";
+  }
+}

@@ -121,8 +121,8 @@ final class RegistryPublisher implements Publisher {
                     .setContentHash(l.datasetSha256())
                     .setSolver(l.solver())
                     .setSource(l.source()))
-            .setTeacherRunId(l.runId())
-            .setDistillationRunId(l.runId())
+            .setTeacherRunId(l.teacherRunId())
+            .setDistillationRunId(l.distillationRunId())
             .putAllHyperparameters(l.hyperparameters())
             .setCodeVersion(l.codeVersion())
             .setTrainerHost(l.host()));

@@ -126,6 +126,9 @@ class TrainerIT {
     assertThat(manifest.getLineage().getDataset().getContentHash()).hasSize(64);
     assertThat(manifest.getLineage().getHyperparametersMap()).containsEntry("teacher.steps", "6");
     assertThat(manifest.getLabelsMap()).containsEntry("purpose", "it").containsKey("run_id");
+    String runId = manifest.getLabelsMap().get("run_id");
+    assertThat(manifest.getLineage().getTeacherRunId()).isEqualTo(runId + "/teacher");
+    assertThat(manifest.getLineage().getDistillationRunId()).isEqualTo(runId + "/distill");
     assertThat(manifest.getFilesList())
         .extracting(f -> f.getName())
         .containsExactlyInAnyOrder("model.onnx", "reconstruct.onnx");
