@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Start the registry, sampler and trainer from their built jars on their default ports,",
-      "wait until each is serving, and print their addresses. Logs go to .piddm/logs/."
+      "wait until each is serving, and print their addresses. Logs go to .piddm/logs/.",
+      "When part of an earlier mesh is still running, only the services that are not are",
+      "started again, on the recorded ports (a restarted sampler follows the same model)."
     },
     footer = {
       "",
@@ -52,36 +54,61 @@ final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     MeshState state = new MeshState(Piddm.home());
     List<ServiceProcess> running = state.liveProcesses();
-    if (!running.isEmpty()) {
+    List<MeshService> missing = Mesh.missing(running);
+    if (missing.isEmpty()) {
       System.out.println("The mesh is already running (piddm down stops it):");
       StatusCommand.printTable(Mesh.of(running).reports(Duration.ofSeconds(3)), System.out);
       return 0;
     }
     var endpoints = Mesh.defaultEndpoints(host);
-    for (var endpoint : endpoints.values()) {
-      requireFree(endpoint.name(), endpoint.grpcPort());
-      requireFree(endpoint.name(), endpoint.httpPort());
+    String followed = model;
+    if (!running.isEmpty()) {
+      // part of an earlier mesh is alive: the missing services come back on its addresses, and a
+      // restarted sampler follows the model it followed
+      endpoints.putAll(state.endpoints());
+      if (followed == null) {
+        followed = state.samplerModel().orElse(null);
+      }
+    }
+    for (MeshService service : missing) {
+      requireFree(endpoints.get(service).name(), endpoints.get(service).grpcPort());
+      requireFree(endpoints.get(service).name(), endpoints.get(service).httpPort());
     }
     System.out.println(
-        "Starting registry, sampler and trainer (logs in " + state.logDirectory() + ") …");
+        (running.isEmpty()
+                ? "Starting registry, sampler and trainer"
+                : "Restarting "
+                    + names(missing)
+                    + " ("
+                    + names(running.stream().map(ServiceProcess::service).toList())
+                    + " still running)")
+            + " (logs in "
+            + state.logDirectory()
+            + ") …");
     Mesh mesh;
     try {
       Map<MeshService, Map<String, String>> environment =
-          model == null
+          followed == null
               ? Map.of()
-              : Map.of(MeshService.SAMPLER, Map.of("PIDDM_SAMPLER_MODEL", model));
-      mesh = Mesh.start(Piddm.home(), endpoints, state.logDirectory(), environment, timeout);
+              : Map.of(MeshService.SAMPLER, Map.of("PIDDM_SAMPLER_MODEL", followed));
+      mesh =
+          Mesh.complete(
+              Piddm.home(), endpoints, state.logDirectory(), environment, timeout, running);
     } catch (IOException e) {
       System.err.println("piddm up failed: " + e.getMessage());
       return 1;
     }
-    state.save(mesh);
+    state.save(mesh, followed);
     List<ServiceReport> reports = mesh.reports(Duration.ofSeconds(3));
     StatusCommand.printTable(reports, System.out);
     System.out.println(
         "Prometheus metrics at http://HOST:HTTP/q/metrics; check with 'piddm status', stop with"
             + " 'piddm down'.");
     return 0;
+  }
+
+  private static String names(List<MeshService> services) {
+    return String.join(", ", services.stream().map(MeshService::shortName).toList());
   }
 
   private static void requireFree(String service, int port) throws IOException {

@@ -38,6 +38,36 @@ class MeshLifecycleIT {
   }
 
   @Test
+  void aMeshWithOneServiceDeadIsCompletedWithoutTouchingTheOthers(
+      @TempDir Path logs, @TempDir Path data) throws Exception {
+    Map<MeshService, ServiceEndpoint> endpoints = FreePorts.meshEndpoints();
+    Mesh mesh = Mesh.start(HOME, endpoints, logs, registryIn(data), Duration.ofMinutes(3));
+    Mesh completed = null;
+    try {
+      mesh.get(MeshService.TRAINER).stop(Duration.ofSeconds(20));
+      List<ServiceProcess> alive =
+          mesh.processes().stream().filter(ServiceProcess::isAlive).toList();
+      assertThat(Mesh.missing(alive)).containsExactly(MeshService.TRAINER);
+
+      completed =
+          Mesh.complete(HOME, endpoints, logs, registryIn(data), Duration.ofMinutes(3), alive);
+
+      assertThat(completed.processes())
+          .extracting(ServiceProcess::service)
+          .containsExactly(MeshService.values());
+      assertThat(completed.get(MeshService.REGISTRY).pid())
+          .isEqualTo(mesh.get(MeshService.REGISTRY).pid());
+      assertThat(completed.get(MeshService.TRAINER).pid())
+          .isNotEqualTo(mesh.get(MeshService.TRAINER).pid());
+      assertThat(completed.reports(Duration.ofSeconds(5)))
+          .allSatisfy(r -> assertThat(r.serving()).as(r.toString()).isTrue());
+    } finally {
+      (completed != null ? completed : mesh).close();
+      mesh.close();
+    }
+  }
+
+  @Test
   void aServiceThatCannotStartFailsTheStartAndStopsTheOthers(@TempDir Path logs, @TempDir Path data)
       throws Exception {
     Map<MeshService, ServiceEndpoint> endpoints = FreePorts.meshEndpoints();

@@ -41,10 +41,25 @@ public final class Mesh implements AutoCloseable {
       Map<MeshService, Map<String, String>> environment,
       Duration readyTimeout)
       throws IOException, InterruptedException {
+    return complete(home, endpoints, logDir, environment, readyTimeout, List.of());
+  }
+
+  /**
+   * Starts the services missing from {@code running} (a mesh with one service dead), waits until
+   * the new ones serve, and returns the whole mesh. A failed start stops only what it started.
+   */
+  public static Mesh complete(
+      Path home,
+      Map<MeshService, ServiceEndpoint> endpoints,
+      Path logDir,
+      Map<MeshService, Map<String, String>> environment,
+      Duration readyTimeout,
+      List<ServiceProcess> running)
+      throws IOException, InterruptedException {
     List<ServiceProcess> started = new ArrayList<>();
     Map<MeshService, Map<String, String>> wired = wire(endpoints, environment);
     try {
-      for (MeshService service : MeshService.values()) {
+      for (MeshService service : missing(running)) {
         started.add(
             ServiceProcess.start(
                 service,
@@ -61,11 +76,21 @@ public final class Mesh implements AutoCloseable {
                     .containsKey("PIDDM_SAMPLER_MODEL");
         process.awaitServing(readyTimeout, !waitsForModel);
       }
-      return new Mesh(started);
+      List<ServiceProcess> all = new ArrayList<>(running);
+      all.addAll(started);
+      all.sort(java.util.Comparator.comparing(ServiceProcess::service));
+      return new Mesh(all);
     } catch (IOException | InterruptedException | RuntimeException e) {
       new Mesh(started).close();
       throw e;
     }
+  }
+
+  /** The services with no process in {@code running}, in start order. */
+  public static List<MeshService> missing(List<ServiceProcess> running) {
+    List<MeshService> missing = new ArrayList<>(List.of(MeshService.values()));
+    running.forEach(p -> missing.remove(p.service()));
+    return missing;
   }
 
   /**

@@ -21,6 +21,8 @@ import java.util.Properties;
  */
 public final class MeshState {
 
+  private static final String SAMPLER_MODEL = "sampler.model";
+
   private final Path home;
   private final Path file;
 
@@ -39,7 +41,18 @@ public final class MeshState {
 
   /** Records the running mesh, replacing the file atomically. */
   public void save(Mesh mesh) throws IOException {
+    save(mesh, null);
+  }
+
+  /**
+   * Records the running mesh and the registry model its sampler follows (null: none), so a later
+   * {@code up} restarting the sampler gives it the same model.
+   */
+  public void save(Mesh mesh, String samplerModel) throws IOException {
     Properties properties = new Properties();
+    if (samplerModel != null) {
+      properties.setProperty(SAMPLER_MODEL, samplerModel);
+    }
     for (ServiceProcess process : mesh.processes()) {
       String key = process.service().shortName();
       ServiceEndpoint endpoint = process.endpoint();
@@ -56,6 +69,11 @@ public final class MeshState {
     }
     Files.move(
         temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The registry model the recorded sampler follows, if it follows one. */
+  public Optional<String> samplerModel() throws IOException {
+    return load().map(p -> p.getProperty(SAMPLER_MODEL));
   }
 
   /** The endpoints recorded by the last {@code up}, if any. */
