@@ -75,6 +75,14 @@ final class ReconstructEvalCommand implements Callable<Integer> {
   double lambdaPde;
 
   @Option(
+      names = "--lambda-solution",
+      defaultValue = "0",
+      description =
+          "Weight of the solution term, the residual through the inverse Dirichlet Laplacian"
+              + " (default ${DEFAULT-VALUE}: not used; needs a graph that has it).")
+  double lambdaSolution;
+
+  @Option(
       names = "--fraction",
       defaultValue = "0.03",
       description = "Observed fraction of points in the sparse task (default ${DEFAULT-VALUE}).")
@@ -98,7 +106,15 @@ final class ReconstructEvalCommand implements Callable<Integer> {
     try {
       settings =
           new ReconstructionEvaluation.Settings(
-              tasks, steps, learningRate, lambdaObs, lambdaPde, fraction, every, seed);
+              tasks,
+              steps,
+              learningRate,
+              lambdaObs,
+              lambdaPde,
+              lambdaSolution,
+              fraction,
+              every,
+              seed);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -24,13 +24,17 @@ import org.jetbrains.bio.npy.NpyFile;
  */
 public final class ReconstructionEvaluation {
 
-  /** What to run; {@code seed} picks the initial noise and the sparse points. */
+  /**
+   * What to run; {@code seed} picks the initial noise and the sparse points; {@code lambdaSolution}
+   * weighs the graph's solution term (0: not used).
+   */
   public record Settings(
       int tasks,
       int steps,
       double learningRate,
       double lambdaObs,
       double lambdaPde,
+      double lambdaSolution,
       double sparseFraction,
       int every,
       long seed) {
@@ -39,6 +43,19 @@ public final class ReconstructionEvaluation {
         throw new IllegalArgumentException(
             "reconstruction evaluation: tasks ≥ 1, steps ≥ 1, every ≥ 1 and 0 < fraction ≤ 1");
       }
+    }
+
+    /** Without the solution term. */
+    public Settings(
+        int tasks,
+        int steps,
+        double learningRate,
+        double lambdaObs,
+        double lambdaPde,
+        double sparseFraction,
+        int every,
+        long seed) {
+      this(tasks, steps, learningRate, lambdaObs, lambdaPde, 0, sparseFraction, every, seed);
     }
 
     /** The sparse task's points, drawn from this evaluation's seed. */
@@ -129,6 +146,7 @@ public final class ReconstructionEvaluation {
             settings.learningRate(),
             settings.lambdaObs(),
             settings.lambdaPde(),
+            settings.lambdaSolution(),
             0,
             settings.every());
     long start = System.nanoTime();
