@@ -59,22 +59,12 @@ public final class OnnxResidual implements ExprInterpreter.Backend<Sym> {
   }
 
   @Override
-  public Sym add(Sym left, Sym right) {
-    return ops.add(left, right);
-  }
-
-  @Override
-  public Sym subtract(Sym left, Sym right) {
-    return ops.sub(left, right);
-  }
-
-  @Override
-  public Sym multiply(Sym left, Sym right) {
-    return ops.mul(left, right);
-  }
-
-  @Override
-  public Sym divide(Sym left, Sym right) {
-    return ops.div(left, right);
+  public Sym apply(ExprInterpreter.Op op, Sym left, Sym right) {
+    return switch (op) {
+      case ADD -> ops.add(left, right);
+      case SUBTRACT -> ops.sub(left, right);
+      case MULTIPLY -> ops.mul(left, right);
+      case DIVIDE -> ops.div(left, right);
+    };
   }
 }

@@ -35,23 +35,15 @@ class ExprInterpreterTest {
     }
 
     @Override
-    public String add(String left, String right) {
-      return "(" + left + "+" + right + ")";
-    }
-
-    @Override
-    public String subtract(String left, String right) {
-      return "(" + left + "-" + right + ")";
-    }
-
-    @Override
-    public String multiply(String left, String right) {
-      return "(" + left + "*" + right + ")";
-    }
-
-    @Override
-    public String divide(String left, String right) {
-      return "(" + left + "/" + right + ")";
+    public String apply(ExprInterpreter.Op op, String left, String right) {
+      String symbol =
+          switch (op) {
+            case ADD -> "+";
+            case SUBTRACT -> "-";
+            case MULTIPLY -> "*";
+            case DIVIDE -> "/";
+          };
+      return "(" + left + symbol + right + ")";
     }
   }
 

@@ -70,23 +70,13 @@ public final class DjlResidual {
     }
 
     @Override
-    public NDArray add(NDArray left, NDArray right) {
-      return left.add(right);
-    }
-
-    @Override
-    public NDArray subtract(NDArray left, NDArray right) {
-      return left.sub(right);
-    }
-
-    @Override
-    public NDArray multiply(NDArray left, NDArray right) {
-      return left.mul(right);
-    }
-
-    @Override
-    public NDArray divide(NDArray left, NDArray right) {
-      return left.div(right);
+    public NDArray apply(ExprInterpreter.Op op, NDArray left, NDArray right) {
+      return switch (op) {
+        case ADD -> left.add(right);
+        case SUBTRACT -> left.sub(right);
+        case MULTIPLY -> left.mul(right);
+        case DIVIDE -> left.div(right);
+      };
     }
   }
 }

@@ -4,7 +4,6 @@ import io.piddm.physics.grid.Check;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import java.util.List;
-import java.util.function.DoubleBinaryOperator;
 
 /**
  * Evaluates a residual expression on plain float64 arrays through {@link ExprInterpreter}: the
@@ -123,30 +122,19 @@ public final class ArrayEvaluator {
     }
 
     @Override
-    public double[] add(double[] left, double[] right) {
-      return combine(left, right, Double::sum);
-    }
-
-    @Override
-    public double[] subtract(double[] left, double[] right) {
-      return combine(left, right, (x, y) -> x - y);
-    }
-
-    @Override
-    public double[] multiply(double[] left, double[] right) {
-      return combine(left, right, (x, y) -> x * y);
-    }
-
-    @Override
-    public double[] divide(double[] left, double[] right) {
-      return combine(left, right, (x, y) -> x / y);
-    }
-
-    private static double[] combine(double[] left, double[] right, DoubleBinaryOperator op) {
+    public double[] apply(ExprInterpreter.Op op, double[] left, double[] right) {
       int n = Math.max(left.length, right.length);
       double[] out = new double[n];
       for (int k = 0; k < n; k++) {
-        out[k] = op.applyAsDouble(left[left.length == 1 ? 0 : k], right[right.length == 1 ? 0 : k]);
+        double x = left[left.length == 1 ? 0 : k];
+        double y = right[right.length == 1 ? 0 : k];
+        out[k] =
+            switch (op) {
+              case ADD -> x + y;
+              case SUBTRACT -> x - y;
+              case MULTIPLY -> x * y;
+              case DIVIDE -> x / y;
+            };
       }
       return out;
     }

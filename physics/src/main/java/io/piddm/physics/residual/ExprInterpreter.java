@@ -16,7 +16,15 @@ import java.util.Map;
  */
 public final class ExprInterpreter<T> {
 
-  /** What a backend provides: reading a channel on a window, a constant, four arithmetic ops. */
+  /** The four arithmetic node types. */
+  public enum Op {
+    ADD,
+    SUBTRACT,
+    MULTIPLY,
+    DIVIDE
+  }
+
+  /** What a backend provides: reading a channel on a window, a constant, the arithmetic. */
   public interface Backend<T> {
 
     /**
@@ -28,13 +36,8 @@ public final class ExprInterpreter<T> {
 
     T constant(double value);
 
-    T add(T left, T right);
-
-    T subtract(T left, T right);
-
-    T multiply(T left, T right);
-
-    T divide(T left, T right);
+    /** left op right, elementwise (a constant broadcasts). */
+    T apply(Op op, T left, T right);
   }
 
   private record Key(Expr expr, int row0, int col0) {}
@@ -81,17 +84,21 @@ public final class ExprInterpreter<T> {
     } else if (expr instanceof Expr.Shift s) {
       value = eval(s.operand(), row0 + s.rows(), col0 + s.cols());
     } else if (expr instanceof Expr.Add e) {
-      value = backend.add(eval(e.left(), row0, col0), eval(e.right(), row0, col0));
+      value = binary(Op.ADD, e.left(), e.right(), row0, col0);
     } else if (expr instanceof Expr.Subtract e) {
-      value = backend.subtract(eval(e.left(), row0, col0), eval(e.right(), row0, col0));
+      value = binary(Op.SUBTRACT, e.left(), e.right(), row0, col0);
     } else if (expr instanceof Expr.Multiply e) {
-      value = backend.multiply(eval(e.left(), row0, col0), eval(e.right(), row0, col0));
+      value = binary(Op.MULTIPLY, e.left(), e.right(), row0, col0);
     } else if (expr instanceof Expr.Divide e) {
-      value = backend.divide(eval(e.left(), row0, col0), eval(e.right(), row0, col0));
+      value = binary(Op.DIVIDE, e.left(), e.right(), row0, col0);
     } else {
       throw new IllegalArgumentException("unknown expression node " + expr);
     }
     memo.put(key, value);
     return value;
+  }
+
+  private T binary(Op op, Expr left, Expr right, int row0, int col0) {
+    return backend.apply(op, eval(left, row0, col0), eval(right, row0, col0));
   }
 }
