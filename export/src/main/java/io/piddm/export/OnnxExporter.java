@@ -62,6 +62,9 @@ public final class OnnxExporter {
   /** The noise input of both graphs. */
   public static final String EPS = "eps";
 
+  /** The reconstruction graph's output d(ε) (physical units), beside x_mix. */
+  public static final String DECODED = "x";
+
   /** The solution term's weight, an input only of graphs that have the term. */
   public static final String LAMBDA_SOLUTION = "lambda_solution";
 
@@ -209,6 +212,8 @@ public final class OnnxExporter {
     graph.output("loss", loss);
     graph.output("grad_eps", gradEps);
     graph.output("x_mix", xMix);
+    // d(ε) itself, so a caller measuring the fit on the observed entries needs no second run
+    graph.output(DECODED, d);
 
     Map<String, String> meta = metadata(export, "reconstruct");
     String fs = fieldDescription(export);
@@ -228,7 +233,9 @@ public final class OnnxExporter {
             + fs
             + " = d(sum loss)/d eps; x_mix: float32"
             + fs
-            + " physical units");
+            + " physical units; x: float32"
+            + fs
+            + " d(eps) in physical units");
     meta.put("loss", LOSS_DEFINITION + (laplacian != null ? SOLUTION_TERM_DEFINITION : ""));
     if (laplacian != null) {
       meta.put("solution_scale", Double.toString(solutionScale));

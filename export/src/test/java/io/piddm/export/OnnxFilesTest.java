@@ -89,7 +89,7 @@ class OnnxFilesTest {
         .anyMatch(e -> e.getKey().equals("loss") && e.getValue().contains("lambda_pde"));
     assertThat(reconstruct.getGraph().getOutputList())
         .extracting(o -> o.getName())
-        .containsExactly("loss", "grad_eps", "x_mix");
+        .containsExactly("loss", "grad_eps", "x_mix", "x");
   }
 
   @Test

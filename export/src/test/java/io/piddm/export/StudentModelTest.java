@@ -2,6 +2,7 @@ package io.piddm.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.inference.OnnxSessions;
@@ -110,6 +111,19 @@ class StudentModelTest {
     assertThat(r.members()).hasNumberOfRows(2);
     assertThat(r.spread()).hasSize(d);
     assertThat(r.meanPdeError()).isFinite();
+  }
+
+  @Test
+  void theReconstructionStepReturnsTheStudentsFieldSoNoSecondRunIsNeeded() throws Exception {
+    float[] eps = model.noise(17, 2);
+    float[] zeros = new float[2 * model.dim()];
+    float[] decoded = model.reconstructStep(eps, zeros, zeros, 1, 0, 2).decoded();
+    float[] direct = model.decode(eps, 2);
+    assertThat(decoded).hasSameSizeAs(direct);
+    for (int k = 0; k < direct.length; k++) {
+      assertThat((double) decoded[k])
+          .isCloseTo(direct[k], within(1e-5 + 1e-5 * Math.abs(direct[k])));
+    }
   }
 
   @Test

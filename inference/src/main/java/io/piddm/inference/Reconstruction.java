@@ -158,7 +158,9 @@ public final class Reconstruction {
               members);
       xMix = s.xMix();
       requireFinite(s, step);
-      float[] decoded = obsNorm > 0 ? model.decode(eps, members) : null;
+      // the graph's own d(ε) when it returns it; older graphs need a second run
+      float[] decoded =
+          obsNorm > 0 ? (s.decoded() != null ? s.decoded() : model.decode(eps, members)) : null;
       boolean emitField =
           step == settings.steps()
               || (settings.fieldEvery() > 0 && step > 0 && step % settings.fieldEvery() == 0);

@@ -42,6 +42,9 @@ public final class StudentModel implements AutoCloseable {
    */
   public static final String LAMBDA_SOLUTION = "lambda_solution";
 
+  /** The reconstruction graph's d(ε) output (exports since it exists). */
+  public static final String DECODED = "x";
+
   /**
    * PIDDM-ref's solution weight where the graph has the term, unless a caller sets one. Chosen on a
    * validation noise seed: docs/results/sweeps/ref-solution-weight-seed1.
@@ -60,7 +63,11 @@ public final class StudentModel implements AutoCloseable {
       String residualSpec) {}
 
   /** One evaluation of the reconstruction graph for a batch of N. */
-  public record Step(float[] loss, float[] gradEps, float[] xMix) {}
+  /**
+   * One evaluation of the reconstruction graph for a batch of N; {@code decoded} is d(ε), null for
+   * graphs exported before they returned it.
+   */
+  public record Step(float[] loss, float[] gradEps, float[] xMix, float[] decoded) {}
 
   private final OnnxSessions.Opened model;
   private final OnnxSessions.Opened reconstruct;
@@ -369,7 +376,8 @@ public final class StudentModel implements AutoCloseable {
         return new Step(
             floats(r.get("loss").orElseThrow()),
             floats(r.get("grad_eps").orElseThrow()),
-            floats(r.get("x_mix").orElseThrow()));
+            floats(r.get("x_mix").orElseThrow()),
+            r.get(DECODED).map(StudentModel::floats).orElse(null));
       }
     } finally {
       inputs.values().forEach(OnnxTensor::close);
