@@ -69,16 +69,11 @@ class StudentObjectiveTest {
       Map<String, Double> terms = null;
       for (int k = 0; k < 2; k++) {
         StudentObjective objective =
-            new StudentObjective(
-                new Student(net, OutputConstraint.none()),
+            darcyObjective(
+                net,
                 bank,
                 normalization,
-                ResidualSpecs.training(Pde.DARCY),
-                new Grid(SIZE),
-                SAMPLE,
-                2,
                 k == 0 ? settings : new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0),
-                1.0,
                 term);
         objective.beforeStep(0);
         try (NDManager scope = manager.newSubManager()) {
@@ -91,19 +86,7 @@ class StudentObjectiveTest {
       assertThat(terms.get("solution")).isPositive();
       assertThat(losses[0] - losses[1])
           .isCloseTo(0.1 * 1e6 * terms.get("solution"), withinPercentage(1));
-      assertThatThrownBy(
-              () ->
-                  new StudentObjective(
-                      new Student(net, OutputConstraint.none()),
-                      bank,
-                      normalization,
-                      ResidualSpecs.training(Pde.DARCY),
-                      new Grid(SIZE),
-                      SAMPLE,
-                      2,
-                      settings,
-                      1.0,
-                      null))
+      assertThatThrownBy(() -> darcyObjective(net, bank, normalization, settings, null))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("solution weight of 1000000.0");
     }
@@ -123,18 +106,7 @@ class StudentObjectiveTest {
               settings,
               SAMPLE,
               8);
-      StudentObjective objective =
-          new StudentObjective(
-              new Student(net, OutputConstraint.none()),
-              bank,
-              normalization,
-              ResidualSpecs.training(Pde.DARCY),
-              new Grid(SIZE),
-              SAMPLE,
-              2,
-              settings,
-              1.0,
-              null);
+      StudentObjective objective = darcyObjective(net, bank, normalization, settings, null);
       java.util.Random random = new java.util.Random(3);
       float[] values = new float[2 * 2 * SIZE * SIZE];
       for (int k = 0; k < values.length; k++) {
@@ -150,6 +122,26 @@ class StudentObjectiveTest {
         g.get(new NDIndex(":, 0")).toFloatArray(), g.get(new NDIndex(":, 1")).toFloatArray()
       };
     }
+  }
+
+  /** The Darcy objective on a batch of 2, source rms 1, with or without the solution term. */
+  private static StudentObjective darcyObjective(
+      UNet net,
+      PairBank bank,
+      Normalization normalization,
+      DistillSettings settings,
+      StudentObjective.SolutionTerm term) {
+    return new StudentObjective(
+        new Student(net, OutputConstraint.none()),
+        bank,
+        normalization,
+        ResidualSpecs.training(Pde.DARCY),
+        new Grid(SIZE),
+        SAMPLE,
+        2,
+        settings,
+        1.0,
+        term);
   }
 
   private static double maxAbs(float[] v) {

@@ -5,6 +5,7 @@ import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.inference.StudentModel;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.residual.ResidualSpec;
@@ -32,7 +33,7 @@ import java.util.function.Function;
  *       (de-normalisation included);
  *   <li>{@value #RECONSTRUCT_FILE}: ({@code eps}, {@code x_obs}, {@code mask}, {@code lambda_obs},
  *       {@code lambda_pde}[, {@code lambda_solution}]) → ({@code loss} [N], {@code grad_eps} [N, C,
- *       S, S], {@code x_mix} [N, C, S, S]) with, per sample n,
+ *       S, S], {@code x_mix} [N, C, S, S], {@code x} = d(ε) [N, C, S, S]) with, per sample n,
  *       <pre>
  *   loss_n = λ_obs · Σ_{c,i,j} ((d(ε) − x′)⊙M)²  +  λ_pde · mean_{evaluated nodes} R(x_mix)²
  *            [+ λ_sol · mean_{interior nodes} (t · (−Δ_h)⁻¹R(x_mix))²],
@@ -56,17 +57,8 @@ public final class OnnxExporter {
   public static final String MODEL_FILE = "model.onnx";
   public static final String RECONSTRUCT_FILE = "reconstruct.onnx";
 
-  /** Metadata key of the residual spec's definition, which StudentModel checks. */
-  public static final String RESIDUAL_SPEC_DEFINITION = "residual_spec_definition";
-
   /** The noise input of both graphs. */
   public static final String EPS = "eps";
-
-  /** The reconstruction graph's output d(ε) (physical units), beside x_mix. */
-  public static final String DECODED = "x";
-
-  /** The solution term's weight, an input only of graphs that have the term. */
-  public static final String LAMBDA_SOLUTION = "lambda_solution";
 
   public static final String LOSS_DEFINITION =
       "loss[n] = lambda_obs * sum_{c,i,j} ((d(eps) - x_obs) * mask)^2"
@@ -178,7 +170,7 @@ public final class OnnxExporter {
     return graph.model("PIDDM one-step student d(eps), physical units", meta);
   }
 
-  /** (ε, x′, M, λ_obs, λ_pde[, λ_sol]) → (loss, ∂loss/∂ε, x_mix). */
+  /** (ε, x′, M, λ_obs, λ_pde[, λ_sol]) → (loss, ∂loss/∂ε, x_mix, d(ε)). */
   public static ModelProto reconstructGraph(ExportSpec export) {
     OnnxGraph graph = new OnnxGraph("piddm_reconstruct");
     OnnxOps ops = new OnnxOps(graph);
@@ -199,7 +191,7 @@ public final class OnnxExporter {
     DirichletLaplacian laplacian = solutionOperator(export);
     double solutionScale = 0;
     if (laplacian != null) {
-      Sym lambdaSolution = graph.input(LAMBDA_SOLUTION, 1);
+      Sym lambdaSolution = graph.input(StudentModel.LAMBDA_SOLUTION, 1);
       solutionScale =
           1 / SourceScales.solutionRms(export.residual().pde(), export.grid(), export.residual());
       Sym solution =
@@ -213,7 +205,7 @@ public final class OnnxExporter {
     graph.output("grad_eps", gradEps);
     graph.output("x_mix", xMix);
     // d(ε) itself, so a caller measuring the fit on the observed entries needs no second run
-    graph.output(DECODED, d);
+    graph.output(StudentModel.DECODED, d);
 
     Map<String, String> meta = metadata(export, "reconstruct");
     String fs = fieldDescription(export);
@@ -262,12 +254,12 @@ public final class OnnxExporter {
   static DirichletLaplacian solutionOperator(ExportSpec export) {
     ResidualSpec spec = export.residual();
     Grid grid = export.grid();
-    int interior = grid.size() - 2;
+    DirichletLaplacian laplacian = DirichletLaplacian.interiorOf(grid);
     boolean fits =
         ResidualSpecs.hasConsistent(spec.pde())
-            && spec.evaluatedRows(grid) == interior
-            && spec.evaluatedColumns(grid) == interior;
-    return fits ? DirichletLaplacian.interiorOf(grid) : null;
+            && spec.evaluatedRows(grid) == laplacian.interiorSize()
+            && spec.evaluatedColumns(grid) == laplacian.interiorSize();
+    return fits ? laplacian : null;
   }
 
   /** Student.physical on symbolic tensors with the weights as shared initializers. */
@@ -301,7 +293,7 @@ public final class OnnxExporter {
     meta.put("normalization_std", Arrays.toString(export.std()));
     meta.put("normalization", "physical = normalised * std + mean, per channel (in the graph)");
     meta.put("residual_spec", export.residual().id());
-    meta.put(RESIDUAL_SPEC_DEFINITION, export.residual().definitionText());
+    meta.put(StudentModel.RESIDUAL_SPEC_DEFINITION, export.residual().definitionText());
     meta.put("sigma_max", Double.toString(Student.SIGMA));
     UNetSpec s = export.spec();
     meta.put(

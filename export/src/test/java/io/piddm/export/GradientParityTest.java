@@ -15,6 +15,7 @@ import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.inference.OnnxSessions;
+import io.piddm.inference.StudentModel;
 import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.physics.residual.SourceScales;
 import io.piddm.physics.solve.DirichletLaplacian;
@@ -214,8 +215,8 @@ class GradientParityTest {
     feed.put("mask", Fixtures.tensor(in.mask(), shape));
     feed.put("lambda_obs", Fixtures.tensor(new float[] {in.lambdaObs()}, 1));
     feed.put("lambda_pde", Fixtures.tensor(new float[] {in.lambdaPde()}, 1));
-    if (s.session().getInputNames().contains(OnnxExporter.LAMBDA_SOLUTION)) {
-      feed.put(OnnxExporter.LAMBDA_SOLUTION, Fixtures.tensor(new float[] {in.lambdaSolution()}, 1));
+    if (s.session().getInputNames().contains(StudentModel.LAMBDA_SOLUTION)) {
+      feed.put(StudentModel.LAMBDA_SOLUTION, Fixtures.tensor(new float[] {in.lambdaSolution()}, 1));
     }
     Map<String, float[]> out = Fixtures.run(s.session(), feed);
     return new Outputs(out.get("loss"), out.get("grad_eps"), out.get("x_mix"));

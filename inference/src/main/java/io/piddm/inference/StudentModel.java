@@ -46,6 +46,12 @@ public final class StudentModel implements AutoCloseable {
   public static final String DECODED = "x";
 
   /**
+   * Metadata key of the residual spec's definition ({@code ResidualSpec.definitionText}), checked
+   * at open against this build's definition; absent from older exports.
+   */
+  public static final String RESIDUAL_SPEC_DEFINITION = "residual_spec_definition";
+
+  /**
    * PIDDM-ref's solution weight where the graph has the term, unless a caller sets one. Chosen on a
    * validation noise seed: docs/results/sweeps/ref-solution-weight-seed1.
    */
@@ -62,7 +68,6 @@ public final class StudentModel implements AutoCloseable {
       double[] std,
       String residualSpec) {}
 
-  /** One evaluation of the reconstruction graph for a batch of N. */
   /**
    * One evaluation of the reconstruction graph for a batch of N; {@code decoded} is d(ε), null for
    * graphs exported before they returned it.
@@ -210,7 +215,7 @@ public final class StudentModel implements AutoCloseable {
    * for graphs exported before it was recorded.
    */
   private static String definition(OrtSession session) throws OrtException {
-    return session.getMetadata().getCustomMetadata().get("residual_spec_definition");
+    return session.getMetadata().getCustomMetadata().get(RESIDUAL_SPEC_DEFINITION);
   }
 
   private static String required(Map<String, String> m, String key, String file) {

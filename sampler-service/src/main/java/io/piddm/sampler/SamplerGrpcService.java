@@ -237,11 +237,6 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
     }
   }
 
-  /** Checks a Generate request's count and refinement against the limits. */
-  private void validateGenerate(GenerateRequest request) {
-    SamplerRequests.checkGenerate(request, limits);
-  }
-
   /**
    * Plain Generate through the micro-batcher: validated and queued on the calling thread, answered
    * from the batch's thread; no worker is held while the request waits for its batch.
@@ -249,7 +244,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
   private void generateBatched(GenerateRequest request, StreamObserver<GenerateResponse> out) {
     LoadedModel m;
     try {
-      validateGenerate(request);
+      SamplerRequests.checkGenerate(request, limits);
       if (batcher.waiting() >= config.maxQueue()) {
         throw exhausted(
             "the sampler's generate queue is full ("
@@ -286,7 +281,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
   }
 
   private GenerateResponse doGenerate(GenerateRequest request) {
-    validateGenerate(request);
+    SamplerRequests.checkGenerate(request, limits);
     int count = request.getCount();
     RefinementSettings ref = request.getRefinement();
     LoadedModel m = acquire(holder, request.getModel());

@@ -46,14 +46,14 @@ final class SamplerRequests {
   static void checkGenerate(GenerateRequest request, Limits limits) {
     int count = request.getCount();
     if (count < 1) {
-      throw invalid("count must be >= 1, got " + count);
+      throw Tensors.invalid("count must be >= 1, got " + count);
     }
     if (count > limits.maxCount()) {
       throw exhausted("count " + count + " exceeds the limit of " + limits.maxCount());
     }
     RefinementSettings ref = request.getRefinement();
     if (ref.getSteps() < 0) {
-      throw invalid("refinement.steps must be >= 0, got " + ref.getSteps());
+      throw Tensors.invalid("refinement.steps must be >= 0, got " + ref.getSteps());
     }
     if (ref.getSteps() > limits.maxRefinementSteps()) {
       throw exhausted(
@@ -90,13 +90,13 @@ final class SamplerRequests {
   /** A Reconstruct request's steps, ensemble and weights against the limits. */
   static void checkReconstruct(ReconstructRequest request, Limits limits) {
     if (request.getSteps() < 1) {
-      throw invalid("steps must be >= 1, got " + request.getSteps());
+      throw Tensors.invalid("steps must be >= 1, got " + request.getSteps());
     }
     if (request.getSteps() > limits.maxSteps()) {
       throw exhausted("steps " + request.getSteps() + " exceeds the limit of " + limits.maxSteps());
     }
     if (request.getEnsembleSize() < 0) {
-      throw invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
+      throw Tensors.invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
     }
     if (request.getEnsembleSize() > limits.maxEnsemble()) {
       throw exhausted(
@@ -106,7 +106,7 @@ final class SamplerRequests {
               + limits.maxEnsemble());
     }
     if (request.getFieldEvery() < 0) {
-      throw invalid("field_every must be >= 0, got " + request.getFieldEvery());
+      throw Tensors.invalid("field_every must be >= 0, got " + request.getFieldEvery());
     }
     nonNegative("lambda_obs", request.getLambdaObs());
     nonNegative("lambda_pde", request.getLambdaPde());
@@ -114,7 +114,8 @@ final class SamplerRequests {
     if (request.getLambdaObs() == 0
         && request.getLambdaPde() == 0
         && request.getLambdaSolution() == 0) {
-      throw invalid("lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
+      throw Tensors.invalid(
+          "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
     }
   }
 
@@ -139,14 +140,14 @@ final class SamplerRequests {
         };
     if (request.getLambdaObs() > 0) {
       if (!request.hasObservations()) {
-        throw invalid("lambda_obs > 0 needs observations");
+        throw Tensors.invalid("lambda_obs > 0 needs observations");
       }
       boolean anyObserved = false;
       for (float v : mask) {
         anyObserved |= v != 0;
       }
       if (!anyObserved) {
-        throw invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
+        throw Tensors.invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
       }
     }
     double lambdaSolution = solutionWeight(model, request.getLambdaSolution(), "lambda_solution");
@@ -168,7 +169,7 @@ final class SamplerRequests {
     float[] mask = Tensors.read(request.getDenseMask(), shape, "dense_mask", true);
     for (int k = 0; k < mask.length; k++) {
       if (mask[k] != 0 && mask[k] != 1) {
-        throw invalid("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
+        throw Tensors.invalid("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
       }
     }
     return mask;
@@ -183,7 +184,7 @@ final class SamplerRequests {
           || p.getRow() >= shape[1]
           || p.getCol() < 0
           || p.getCol() >= shape[2]) {
-        throw invalid(
+        throw Tensors.invalid(
             "points: ("
                 + p.getChannel()
                 + ", "
@@ -207,22 +208,18 @@ final class SamplerRequests {
     try {
       model.requireSolutionWeight(name, v);
     } catch (IllegalArgumentException e) {
-      throw invalid(e.getMessage());
+      throw Tensors.invalid(e.getMessage());
     }
     return v;
   }
 
   static void nonNegative(String name, double v) {
     if (!Double.isFinite(v)) {
-      throw invalid(name + " must be finite, got " + v);
+      throw Tensors.invalid(name + " must be finite, got " + v);
     }
     if (v < 0) {
-      throw invalid(name + " must be >= 0, got " + v);
+      throw Tensors.invalid(name + " must be >= 0, got " + v);
     }
-  }
-
-  private static StatusRuntimeException invalid(String message) {
-    return Tensors.invalid(message);
   }
 
   static StatusRuntimeException exhausted(String message) {
