@@ -44,6 +44,15 @@ public class TuneRef {
           pdeSum += m.pdeError(f, j).absolute();
         }
         SolutionConsistency sc = SolutionConsistency.of(pde, grid, samples);
+        if (System.getProperty("json") != null) {
+          Path out = Path.of(System.getProperty("json"), a[1] + "-k" + k + "-pde" + lp + "-sol" + ls + ".json");
+          Files.createDirectories(out.getParent());
+          Files.writeString(out, String.format(Locale.ROOT,
+              "{\"pde\": \"%s\", \"fields\": %d, \"noiseSeed\": 99, \"steps\": %d, \"learningRate\": %s,"
+                  + " \"lambdaPde\": %s, \"lambdaSolution\": %s, \"typicalityWeight\": 1,"
+                  + " \"uVsSolverMedian\": %s, \"uVsSolverPerField\": %s, \"pdeErrorMean\": %s, \"seconds\": %s}%n",
+              a[1], n, k, lr, lp, ls, sc.median(), Arrays.toString(sc.perSample()), pdeSum / n, sec));
+        }
         System.out.printf(Locale.ROOT, "k=%d lr=%.3f lambda_pde=%g lambda_sol=%g  consistency median %.4f  pde %.4g  %.1fs%n",
             k, lr, lp, ls, sc.median(), pdeSum / n, sec);
       }
