@@ -279,6 +279,15 @@ final class ModelCommands {
                 + " (default: ${DEFAULT-VALUE}).")
     double solutionWeight;
 
+    @Option(
+        names = "--pseudo-huber",
+        defaultValue = "0",
+        description =
+            "c: the regression term's loss per pixel is the pseudo-Huber √(d² + c²) − c of the"
+                + " normalised difference d to the teacher's x0, an absolute error beyond c;"
+                + " 0 keeps the squared error (default: ${DEFAULT-VALUE}).")
+    double pseudoHuber;
+
     @Mixin Optimiser optimiser;
 
     @Override
@@ -296,7 +305,8 @@ final class ModelCommands {
                 residualWarmup,
                 residualRamp,
                 residualSolutionOnly,
-                solutionWeight);
+                solutionWeight,
+                pseudoHuber);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -30,7 +30,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which channels the residual term's gradient reaches, and how the solution term joins the loss.
+ * Which channels the residual term's gradient reaches, how the solution term joins the loss, and
+ * the regression term's two losses.
  */
 class StudentObjectiveTest {
 
@@ -90,6 +91,43 @@ class StudentObjectiveTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("solution weight of 1000000.0");
     }
+  }
+
+  @Test
+  void thePseudoHuberRegressionIsAnAbsoluteErrorBeyondItsScaleAndTheSquaredErrorWithout() {
+    DistillSettings squared = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0);
+    DistillSettings huber = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0, 0.01);
+    double[] d = {-2, -0.5, -0.001, 0, 0.004, 0.3, 1.5, 3};
+    float[] values = new float[d.length];
+    double meanSquare = 0;
+    double meanHuber = 0;
+    for (int k = 0; k < d.length; k++) {
+      values[k] = (float) d[k];
+      meanSquare += d[k] * d[k] / d.length;
+      meanHuber += (Math.sqrt(d[k] * d[k] + 1e-4) - 0.01) / d.length;
+    }
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray difference = manager.create(values);
+      difference.setRequiresGradient(true);
+      assertThat(StudentObjective.regressionTerm(difference, squared).getFloat())
+          .isCloseTo((float) meanSquare, withinPercentage(1e-4));
+      NDArray loss;
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        loss = StudentObjective.regressionTerm(difference, huber);
+        collector.backward(loss);
+      }
+      assertThat(loss.getFloat()).isCloseTo((float) meanHuber, withinPercentage(1e-3));
+      float[] gradient = difference.getGradient().toFloatArray();
+      // far beyond c the pull is ±1/N whatever the size of the error; well inside it, d/(c·N)
+      assertThat(gradient[0] * d.length).isCloseTo(-1f, withinPercentage(0.01));
+      assertThat(gradient[7] * d.length).isCloseTo(1f, withinPercentage(0.01));
+      assertThat(gradient[5] * d.length).isCloseTo(1f, withinPercentage(0.1));
+      assertThat(gradient[2] * d.length).isCloseTo(-0.1f, withinPercentage(1));
+      assertThat(gradient[3]).isZero();
+    }
+    assertThatThrownBy(() -> new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pseudo-Huber scale -1.0");
   }
 
   /** ∂(residual term)/∂output for channels a and u of a random Darcy-like output. */

@@ -27,6 +27,14 @@ package io.piddm.diffusion.distill;
  * solution. A pointwise residual weighs an error mode by its eigenvalue, so it hardly sees the
  * smoothest modes, and those hold 92–100 % of the generated fields' solution error
  * (docs/results/sweeps/solution-error-spectrum). 0 leaves it out; it needs a PDE with u = 0 on ∂Ω.
+ *
+ * <p>{@code pseudoHuberScale} (c) picks the regression term's loss per pixel: 0 is the squared
+ * error of the paper; c > 0 the pseudo-Huber loss √(d² + c²) − c, an absolute error beyond c. A
+ * squared error pulls a pixel back with a force proportional to its error, so any steady push of
+ * the residual term moves it by an amount proportional to λ, and where the teacher's map from ε to
+ * x0 is hard to fit it settles on the conditional mean — both blur a two-valued coefficient
+ * (Darcy's a ∈ {3, 12}) and shrink its spread. The absolute error pulls with a force that does not
+ * shrink with the error and fits the conditional median, a value the data takes.
  */
 public record DistillSettings(
     int bankSize,
@@ -38,7 +46,8 @@ public record DistillSettings(
     long residualWarmupSteps,
     long residualRampSteps,
     boolean residualShapesSolutionOnly,
-    double solutionWeight) {
+    double solutionWeight,
+    double pseudoHuberScale) {
 
   public DistillSettings {
     if (bankSize < 1
@@ -51,7 +60,9 @@ public record DistillSettings(
         || residualWarmupSteps < 0
         || residualRampSteps < 0
         || !(solutionWeight >= 0)
-        || !Double.isFinite(solutionWeight)) {
+        || !Double.isFinite(solutionWeight)
+        || !(pseudoHuberScale >= 0)
+        || !Double.isFinite(pseudoHuberScale)) {
       throw new IllegalArgumentException(
           "invalid distillation settings: bank "
               + bankSize
@@ -70,8 +81,36 @@ public record DistillSettings(
               + " and ramp "
               + residualRampSteps
               + " steps, solution weight "
-              + solutionWeight);
+              + solutionWeight
+              + ", pseudo-Huber scale "
+              + pseudoHuberScale);
     }
+  }
+
+  /** Settings whose regression term is the squared error. */
+  public DistillSettings(
+      int bankSize,
+      int teacherSteps,
+      long refreshEvery,
+      double refreshFraction,
+      double lambdaTrain,
+      int generationBatch,
+      long residualWarmupSteps,
+      long residualRampSteps,
+      boolean residualShapesSolutionOnly,
+      double solutionWeight) {
+    this(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        residualShapesSolutionOnly,
+        solutionWeight,
+        0);
   }
 
   /** Settings without the solution term. */
@@ -159,6 +198,12 @@ public record DistillSettings(
         residualWarmupSteps,
         residualRampSteps,
         residualShapesSolutionOnly,
-        solutionWeight);
+        solutionWeight,
+        pseudoHuberScale);
+  }
+
+  /** Whether the regression term is the squared error (c = 0) rather than the pseudo-Huber loss. */
+  public boolean squaredRegression() {
+    return pseudoHuberScale == 0;
   }
 }

@@ -27,7 +27,8 @@ import java.util.function.Function;
  *   s = 1 / rms(f),   t = 1 / rms((−Δ_h)⁻¹f),
  * </pre>
  *
- * with the first mean over pixels (normalised units), the second over the nodes the training
+ * with the first mean over pixels (normalised units; with a pseudo-Huber scale c > 0, {@link
+ * DistillSettings}, each d² is replaced by √(d² + c²) − c), the second over the nodes the training
  * residual spec evaluates, R on the de-normalised output. Dividing by the source's rms (a constant
  * of the PDE and grid) makes the residual term the squared relative PDE error, the dimensionless
  * number the metrics report, so λ_train means the same for every PDE, unit and grid size. λ follows
@@ -132,7 +133,7 @@ public final class StudentObjective implements Trainer.Objective {
     }
     Shape shape = new Shape(batch).addAll(sampleShape);
     NDArray output = student.forward(ops, parameters, scope.create(eps, shape));
-    NDArray loss = output.sub(scope.create(target, shape)).square().mean();
+    NDArray loss = regressionTerm(output.sub(scope.create(target, shape)), schedule);
     double lambda = schedule.lambdaAt(step);
     // the residual term is measured even while λ is 0, so loss traces show it fall as the student
     // learns its pairs; it joins the loss (and its gradient) only with λ > 0
@@ -143,6 +144,18 @@ public final class StudentObjective implements Trainer.Objective {
       return loss;
     }
     return loss.add(DjlOps.times(physicsTerm, lambda));
+  }
+
+  /**
+   * The regression term of the differences d = d(ε) − x0: the mean over pixels of d², or of the
+   * pseudo-Huber loss √(d² + c²) − c where {@code settings} give a scale c.
+   */
+  public static NDArray regressionTerm(NDArray difference, DistillSettings settings) {
+    if (settings.squaredRegression()) {
+      return difference.square().mean();
+    }
+    double c = settings.pseudoHuberScale();
+    return difference.square().add(c * c).sqrt().sub(c).mean();
   }
 
   /**
