@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import grpc
 import numpy as np
@@ -116,6 +116,9 @@ class ReconstructionResult:
     model: ModelIdentity
     steps: int
     server_millis: float
+    # what ran: steps, learning_rate, lambda_obs, lambda_pde, lambda_solution (the request's,
+    # or the model's defaults for the task where it left them unset)
+    settings: Dict[str, float]
 
     def channel(self, name: str) -> NDArray[np.float32]:
         """The mean's [H, W] values of channel ``name``."""
@@ -254,11 +257,11 @@ class Sampler(ServiceClient):
         mask: Any = None,
         points: Optional[PointsLike] = None,
         task: str = "inverse",
-        lambda_obs: float = 1.0,
-        lambda_pde: float = 1e-3,
-        lambda_solution: float = 0.0,
-        steps: int = 200,
-        learning_rate: float = 0.05,
+        lambda_obs: Optional[float] = None,
+        lambda_pde: Optional[float] = None,
+        lambda_solution: Optional[float] = None,
+        steps: Optional[int] = None,
+        learning_rate: Optional[float] = None,
         field_every: int = 0,
         seed: int = 0,
         ensemble_size: int = 1,
@@ -272,10 +275,11 @@ class Sampler(ServiceClient):
         Exactly one of ``mask`` (bool or 0/1 array [C, H, W], true where observed) and
         ``points`` (``(channel, row, col)`` triples) says which entries are observed; values
         outside it are ignored but must still be finite. ``task`` is ``"forward"``,
-        ``"inverse"`` or ``"reconstruction"``. The defaults are the inverse-problem settings
-        that work for Darcy 32² (sampler-service/README.md); a forward problem wants
-        ``learning_rate=1.0, lambda_obs=1e-6, lambda_pde=1``. ``lambda_solution`` > 0 adds the
-        solution term where the model's graph has it (InvalidArgument where it has not).
+        ``"inverse"`` or ``"reconstruction"``. ``steps``, ``learning_rate`` and the weights left
+        as None take the served model's settings for ``task`` (chosen on a validation set and
+        published with it; :attr:`ReconstructionResult.settings` says what ran); give any weight
+        and the others not given are 0. ``lambda_solution`` > 0 adds the solution term where the
+        model's graph has it (InvalidArgument where it has not).
         Nothing is sent when an array is invalid: :class:`piddm.TensorError` says why.
         """
         if mask is not None and points is not None:
@@ -283,16 +287,16 @@ class Sampler(ServiceClient):
         request = self._service.request(
             "Reconstruct",
             task=_contracts.enum_value("piddm.v1.TaskKind", task, "TASK_KIND_"),
-            lambda_obs=lambda_obs,
-            lambda_pde=lambda_pde,
-            steps=steps,
-            learning_rate=learning_rate,
+            steps=steps or 0,
+            learning_rate=learning_rate or 0.0,
             field_every=field_every,
             seed=_seed(seed),
             ensemble_size=ensemble_size,
         )
-        if lambda_solution:
-            request.lambda_solution = lambda_solution
+        if lambda_obs is not None or lambda_pde is not None or lambda_solution is not None:
+            request.lambda_obs = lambda_obs or 0.0
+            request.lambda_pde = lambda_pde or 0.0
+            request.lambda_solution = lambda_solution or 0.0
         _pin(request.model, model_name, version, alias)
         obs = np.asarray(observations)
         request.observations.CopyFrom(float32_field(obs, "observations"))
@@ -392,6 +396,13 @@ def _result(r: Any) -> ReconstructionResult:
         model=ModelIdentity.of(r.model),
         steps=r.steps,
         server_millis=r.server_millis,
+        settings={
+            "steps": r.settings.steps,
+            "learning_rate": r.settings.learning_rate,
+            "lambda_obs": r.settings.lambda_obs,
+            "lambda_pde": r.settings.lambda_pde,
+            "lambda_solution": r.settings.lambda_solution,
+        },
     )
 
 

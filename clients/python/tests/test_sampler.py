@@ -71,6 +71,9 @@ def test_reconstruct_streams_progress_then_the_result(sampler: piddm.Sampler) ->
     events = list(run)
     result = run.result()
     assert [e.step for e in events] == list(range(13))
+    # the weights and rate were left unset: the model's defaults for an inverse task ran
+    assert result.settings["steps"] == 12
+    assert result.settings["lambda_obs"] > 0 and result.settings["learning_rate"] > 0
     assert {e.member for e in events} == {0}
     assert [e.step for e in events if e.field is not None] == [4, 8, 12]
     assert all(e.field.shape == truth.shape for e in events if e.field is not None)

@@ -266,8 +266,17 @@ final class ModelCommands {
         names = "--residual-solution-only",
         description =
             "The residual term's gradient reaches the network through u only; a and other input"
-                + " channels enter R as constants.")
+                + " channels enter R as constants (--residual-coefficient-gradient 0).")
     boolean residualSolutionOnly;
+
+    @Option(
+        names = "--residual-coefficient-gradient",
+        defaultValue = "1",
+        description =
+            "β in [0, 1]: the share of the residual term's gradient that reaches the network"
+                + " through a and other input channels; u gets all of it (default"
+                + " ${DEFAULT-VALUE}).")
+    double coefficientGradient;
 
     @Option(
         names = "--solution-weight",
@@ -304,7 +313,7 @@ final class ModelCommands {
                 32,
                 residualWarmup,
                 residualRamp,
-                residualSolutionOnly,
+                residualSolutionOnly ? 0 : coefficientGradient,
                 solutionWeight,
                 pseudoHuber);
       } catch (IllegalArgumentException e) {

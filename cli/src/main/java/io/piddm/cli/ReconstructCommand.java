@@ -50,10 +50,11 @@ import picocli.CommandLine.Option;
       "Values outside the mask are not sent (NaN there is fine).",
       "",
       "The task follows from the observed channels (the first only: forward, the",
-      "last only: inverse, else reconstruction) unless --task is given. --lr and",
-      "the weights default to what works for it: forward lr 1, λ_obs 1e-6,",
-      "λ_pde 1; otherwise lr 0.05, λ_obs 1, λ_pde 1e-3. A forward task also",
-      "observes the solution's known boundary values (u = 0) unless --no-boundary.",
+      "last only: inverse, else reconstruction) unless --task is given. --steps,",
+      "--lr and the weights default to the served model's settings for the task",
+      "(chosen on a validation set and published with it); give any weight and the",
+      "others not given are 0. A forward task also observes the solution's known",
+      "boundary values (u = 0) unless --no-boundary.",
       "With --truth the relative L2 error of every channel is printed too.",
       ""
     },
@@ -125,28 +126,31 @@ final class ReconstructCommand implements Callable<Integer> {
       description = "forward, inverse or reconstruction (default: from the observed channels).")
   ReconstructSpec.Task task;
 
-  @Option(
-      names = "--steps",
-      defaultValue = "200",
-      description = "Adam steps (default ${DEFAULT-VALUE}).")
-  int steps;
+  @Option(names = "--steps", description = "Adam steps (default: the model's, by task).")
+  Integer steps;
 
-  @Option(names = "--lr", description = "Adam learning rate on the noise (default: by task).")
+  @Option(
+      names = "--lr",
+      description = "Adam learning rate on the noise (default: the model's, by task).")
   Double learningRate;
 
-  @Option(names = "--lambda-obs", description = "Observation weight λ_obs (default: by task).")
+  @Option(
+      names = "--lambda-obs",
+      description = "Observation weight λ_obs (default: the model's, by task).")
   Double lambdaObs;
 
-  @Option(names = "--lambda-pde", description = "Residual weight λ_pde (default: by task).")
+  @Option(
+      names = "--lambda-pde",
+      description = "Residual weight λ_pde (default: the model's, by task).")
   Double lambdaPde;
 
   @Option(
       names = "--lambda-solution",
-      defaultValue = "0",
       description =
           "Weight of the solution term, the residual through the inverse Dirichlet Laplacian"
-              + " (default ${DEFAULT-VALUE}: not used; needs a model whose graph has it).")
-  double lambdaSolution;
+              + " (default: the model's, by task; 0: not used; > 0 needs a model whose graph has"
+              + " it).")
+  Double lambdaSolution;
 
   @Option(
       names = "--seed",
@@ -201,7 +205,7 @@ final class ReconstructCommand implements Callable<Integer> {
 
   private void validate() {
     List<String> problems = new ArrayList<>();
-    if (steps < 1) {
+    if (steps != null && steps < 1) {
       problems.add("--steps must be >= 1, got " + steps);
     }
     if (ensemble < 1) {
@@ -315,6 +319,8 @@ final class ReconstructCommand implements Callable<Integer> {
         }
         reference = t.data();
       }
+      // any weight given sets all three (the others 0); none given leaves them to the model
+      boolean weightsGiven = lambdaObs != null || lambdaPde != null || lambdaSolution != null;
       ReconstructSpec spec =
           new ReconstructSpec(
               sampler.model(),
@@ -325,11 +331,11 @@ final class ReconstructCommand implements Callable<Integer> {
               w,
               dense,
               pointList,
-              lambdaObs != null ? lambdaObs : kind.defaultLambdaObs(),
-              lambdaPde != null ? lambdaPde : kind.defaultLambdaPde(),
-              lambdaSolution,
-              steps,
-              learningRate != null ? learningRate : kind.defaultLearningRate(),
+              weightsGiven && lambdaObs != null ? lambdaObs : 0,
+              weightsGiven && lambdaPde != null ? lambdaPde : 0,
+              weightsGiven ? (lambdaSolution != null ? lambdaSolution : 0) : null,
+              steps != null ? steps : 0,
+              learningRate != null ? learningRate : 0,
               0,
               seed,
               ensemble);
@@ -343,10 +349,14 @@ final class ReconstructCommand implements Callable<Integer> {
     if (!progress) {
       return client.reconstruct(request, null);
     }
-    try (ProgressBar bar = ProgressBars.onStderr("reconstruct", request.steps())) {
+    try (ProgressBar bar =
+        ProgressBars.onStderr("reconstruct", request.steps() > 0 ? request.steps() : -1)) {
       Consumer<SamplerClient.Progress> onProgress =
           p -> {
             if (p.member() == 0) {
+              if (bar.getMax() < 0 && p.steps() > 0) {
+                bar.maxHint(p.steps());
+              }
               bar.stepTo(p.step());
               bar.setExtraMessage(
                   String.format(
@@ -396,10 +406,10 @@ final class ReconstructCommand implements Callable<Integer> {
     m.put("boundary_observed", request.boundary());
     m.put("observed_entries", s.observedEntries());
     m.put("steps", r.steps());
-    m.put("learning_rate", s.learningRate());
-    m.put("lambda_obs", s.lambdaObs());
-    m.put("lambda_pde", s.lambdaPde());
-    m.put("lambda_solution", s.lambdaSolution());
+    m.put("learning_rate", r.settings().learningRate());
+    m.put("lambda_obs", r.settings().lambdaObs());
+    m.put("lambda_pde", r.settings().lambdaPde());
+    m.put("lambda_solution", r.settings().lambdaSolution());
     m.put("seed", s.seed());
     m.put("ensemble", Math.max(1, s.ensembleSize()));
     m.put("pde_error", r.pdeError());
@@ -442,9 +452,9 @@ final class ReconstructCommand implements Callable<Integer> {
         request.boundary() ? " + boundary values" : "",
         s.observedEntries(),
         r.steps(),
-        s.learningRate(),
-        s.lambdaObs(),
-        s.lambdaPde(),
+        r.settings().learningRate(),
+        r.settings().lambdaObs(),
+        r.settings().lambdaPde(),
         s.seed(),
         s.ensembleSize() > 1 ? ", " + s.ensembleSize() + " members" : "");
     out.printf(

@@ -161,7 +161,8 @@ class SamplerCommandsTest {
   }
 
   @Test
-  void inverseFromOneObservedChannelUsesTheInverseSettings(@TempDir Path dir) throws Exception {
+  void inverseFromOneObservedChannelLeavesTheSettingsToTheModel(@TempDir Path dir)
+      throws Exception {
     float[] truth = FakeSampler.field(1, 0);
     Path u = dir.resolve("u.npy");
     float[] uPlane = new float[64];
@@ -187,9 +188,11 @@ class SamplerCommandsTest {
     ReconstructRequest r = sampler.lastReconstruct;
     assertThat(r.getTask()).isEqualTo(TaskKind.TASK_KIND_INVERSE);
     assertThat(r.getSteps()).isEqualTo(12);
-    assertThat(r.getLearningRate()).isEqualTo(0.05);
-    assertThat(r.getLambdaObs()).isEqualTo(1);
-    assertThat(r.getLambdaPde()).isEqualTo(1e-3);
+    // rate and weights not given: left unset, the sampler takes the model's for the task
+    assertThat(r.getLearningRate()).isZero();
+    assertThat(r.getLambdaObs()).isZero();
+    assertThat(r.getLambdaPde()).isZero();
+    assertThat(r.hasLambdaSolution()).isFalse();
     assertThat(r.getEnsembleSize()).isEqualTo(1);
     float[] mask = FakeSampler.floats(r.getDenseMask());
     float[] obs = FakeSampler.floats(r.getObservations());
@@ -246,9 +249,10 @@ class SamplerCommandsTest {
     assertThat(run.exit()).as(run.err()).isZero();
     ReconstructRequest r = sampler.lastReconstruct;
     assertThat(r.getTask()).isEqualTo(TaskKind.TASK_KIND_FORWARD);
-    assertThat(r.getLearningRate()).isEqualTo(1.0);
-    assertThat(r.getLambdaObs()).isEqualTo(1e-6);
-    assertThat(r.getLambdaPde()).isEqualTo(1.0);
+    assertThat(r.getSteps()).isZero();
+    assertThat(r.getLearningRate()).isZero();
+    assertThat(r.getLambdaObs()).isZero();
+    assertThat(r.getLambdaPde()).isZero();
     assertThat(r.getEnsembleSize()).isEqualTo(3);
     float[] mask = FakeSampler.floats(r.getDenseMask());
     float[] obs = FakeSampler.floats(r.getObservations());
@@ -299,7 +303,10 @@ class SamplerCommandsTest {
     assertThat(r.getSeed()).isEqualTo(3);
     assertThat(r.getLearningRate()).isEqualTo(0.2);
     assertThat(r.getLambdaPde()).isEqualTo(0.5);
-    assertThat(r.getLambdaObs()).isEqualTo(1);
+    // one weight given: the others are 0, not the model's
+    assertThat(r.getLambdaObs()).isZero();
+    assertThat(r.getLambdaSolution()).isZero();
+    assertThat(r.hasLambdaSolution()).isTrue();
     assertThat(r.hasDenseMask()).isFalse();
     List<ObservedPoint> points = r.getPoints().getPointsList();
     assertThat(points).hasSize(10);

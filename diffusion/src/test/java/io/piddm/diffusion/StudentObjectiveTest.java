@@ -2,6 +2,7 @@ package io.piddm.diffusion;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
 import ai.djl.engine.Engine;
@@ -40,13 +41,20 @@ class StudentObjectiveTest {
 
   @Test
   void withSolutionOnlyTheResidualTermPushesUAndLeavesTheCoefficientAlone() {
-    float[][] full = residualGradient(false);
-    float[][] solutionOnly = residualGradient(true);
+    float[][] full = residualGradient(1);
+    float[][] solutionOnly = residualGradient(0);
+    float[][] partial = residualGradient(0.3);
     assertThat(maxAbs(full[0])).as("full gradient reaches a").isGreaterThan(0);
     assertThat(maxAbs(full[1])).isGreaterThan(0);
     assertThat(maxAbs(solutionOnly[0])).as("solution only: nothing reaches a").isZero();
     // u's gradient is the same either way: a enters R with the same values
     assertThat(solutionOnly[1]).containsExactly(full[1]);
+    // β = 0.3: three tenths of a's gradient, u's as before (a's values equal up to rounding)
+    for (int k = 0; k < full[0].length; k++) {
+      assertThat(partial[1][k]).isCloseTo(full[1][k], within((float) (1e-5 * maxAbs(full[1]))));
+      assertThat(partial[0][k])
+          .isCloseTo(0.3f * full[0][k], within((float) (1e-6 * maxAbs(full[0]))));
+    }
   }
 
   @Test
@@ -131,11 +139,12 @@ class StudentObjectiveTest {
   }
 
   /** ∂(residual term)/∂output for channels a and u of a random Darcy-like output. */
-  private static float[][] residualGradient(boolean solutionOnly) {
+  private static float[][] residualGradient(double coefficientGradient) {
     UNet net = new UNet(UNetSpec.tiny(2));
     Normalization normalization =
         new Normalization(List.of("a", "u"), new double[] {7.5, 0.02}, new double[] {9, 0.05});
-    DistillSettings settings = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, solutionOnly);
+    DistillSettings settings =
+        new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, coefficientGradient, 0, 0);
     try (NDManager manager = NDManager.newBaseManager()) {
       PairBank bank =
           new PairBank(

@@ -5,6 +5,7 @@ import io.piddm.diffusion.net.OutputConstraint;
 import io.piddm.diffusion.net.Student;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.inference.StudentModel;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.FieldConstraints;
@@ -86,7 +87,21 @@ public final class OnnxExporter {
       double[] mean,
       double[] std,
       ResidualSpec residual,
-      Grid grid) {
+      Grid grid,
+      ReconstructionDefaults reconstructDefaults) {
+
+    /** An export without reconstruction defaults (tests, {@link #exportStudent}). */
+    public ExportSpec(
+        String name,
+        String version,
+        UNetSpec spec,
+        Map<String, float[]> weights,
+        double[] mean,
+        double[] std,
+        ResidualSpec residual,
+        Grid grid) {
+      this(name, version, spec, weights, mean, std, residual, grid, ReconstructionDefaults.none());
+    }
 
     /** The PDE's output constraint in this export's normalisation. */
     public OutputConstraint constraint() {
@@ -145,8 +160,37 @@ public final class OnnxExporter {
       Path dir)
       throws IOException {
     return export(
-        new ExportSpec("piddm-student", "0.0.0-dev", spec, weights, mean, std, residual, grid),
+        new ExportSpec(
+            "piddm-student",
+            "0.0.0-dev",
+            spec,
+            weights,
+            mean,
+            std,
+            residual,
+            grid,
+            ReconstructionDefaults.validated(residual.pde())),
         dir);
+  }
+
+  /** The metadata of an ONNX file (key → value), as the exporter wrote it. */
+  public static Map<String, String> metadataOf(Path onnxFile) throws IOException {
+    ModelProto model;
+    try (var in = Files.newInputStream(onnxFile)) {
+      model = ModelProto.parseFrom(in);
+    }
+    Map<String, String> meta = new LinkedHashMap<>();
+    model.getMetadataPropsList().forEach(e -> meta.put(e.getKey(), e.getValue()));
+    return meta;
+  }
+
+  /**
+   * The reconstruction defaults exported into {@code modelOnnx}'s metadata, {@link
+   * ReconstructionDefaults#none} where it has none.
+   */
+  public static ReconstructionDefaults reconstructDefaultsOf(Path modelOnnx) throws IOException {
+    return ReconstructionDefaults.fromJson(
+        metadataOf(modelOnnx).get(ReconstructionDefaults.METADATA_KEY));
   }
 
   public static Exported export(ExportSpec export, Path dir) throws IOException {
@@ -294,6 +338,9 @@ public final class OnnxExporter {
     meta.put("normalization", "physical = normalised * std + mean, per channel (in the graph)");
     meta.put("residual_spec", export.residual().id());
     meta.put(StudentModel.RESIDUAL_SPEC_DEFINITION, export.residual().definitionText());
+    if (!export.reconstructDefaults().tasks().isEmpty()) {
+      meta.put(ReconstructionDefaults.METADATA_KEY, export.reconstructDefaults().toJson());
+    }
     meta.put("sigma_max", Double.toString(Student.SIGMA));
     UNetSpec s = export.spec();
     meta.put(

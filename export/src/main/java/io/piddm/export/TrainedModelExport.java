@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import io.piddm.diffusion.djl.DjlParameters;
 import io.piddm.diffusion.model.TrainedModel;
 import io.piddm.inference.OnnxSessions;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.physics.grid.Grid;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,7 +13,9 @@ import java.util.Map;
 
 /**
  * Exports a distilled student folder ({@link TrainedModel} of kind student) as {@code model.onnx}
- * and {@code reconstruct.onnx}, with the consistent residual spec of its PDE.
+ * and {@code reconstruct.onnx}, with the residual spec it was trained with and the reconstruction
+ * settings chosen for its PDE on the validation set ({@link ReconstructionDefaults#validated}) as
+ * the sampler's defaults.
  */
 public final class TrainedModelExport {
 
@@ -49,7 +52,8 @@ public final class TrainedModelExport {
             model.normalization().mean(),
             model.normalization().std(),
             model.residualSpec(),
-            new Grid(model.resolution())),
+            new Grid(model.resolution()),
+            ReconstructionDefaults.validated(model.pdeKind())),
         outputDir);
   }
 

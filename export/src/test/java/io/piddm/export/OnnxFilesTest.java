@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnxruntime.OrtException;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.inference.OnnxSessions;
@@ -21,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,11 +65,7 @@ class OnnxFilesTest {
       assertThat(model.getOpsetImport(0).getVersion()).isEqualTo(17);
       assertThat(model.getGraph().getNodeList())
           .noneMatch(n -> n.getOpType().equals("GroupNormalization"));
-      Map<String, String> meta =
-          model.getMetadataPropsList().stream()
-              .collect(
-                  Collectors.toMap(
-                      StringStringEntryProto::getKey, StringStringEntryProto::getValue));
+      Map<String, String> meta = OnnxExporter.metadataOf(p);
       assertThat(meta)
           .containsEntry("pde", "darcy")
           .containsEntry("grid_size", "16")

@@ -82,10 +82,15 @@ public final class StudentModel implements AutoCloseable {
   private final int channels;
   private final int size;
   private final boolean solutionTerm;
+  private final ReconstructionDefaults reconstructDefaults;
 
   private StudentModel(
-      OnnxSessions.Opened model, OnnxSessions.Opened reconstruct, Metadata metadata)
+      OnnxSessions.Opened model,
+      OnnxSessions.Opened reconstruct,
+      Metadata metadata,
+      ReconstructionDefaults reconstructDefaults)
       throws OrtException {
+    this.reconstructDefaults = reconstructDefaults;
     this.solutionTerm = reconstruct.session().getInputNames().contains(LAMBDA_SOLUTION);
     this.model = model;
     this.reconstruct = reconstruct;
@@ -142,7 +147,17 @@ public final class StudentModel implements AutoCloseable {
       }
       checkInputs(m.session(), List.of("eps"), mm);
       checkInputs(r.session(), List.of("eps", "x_obs", "mask", "lambda_obs", "lambda_pde"), mm);
-      StudentModel student = new StudentModel(m, r, mm);
+      ReconstructionDefaults defaults =
+          ReconstructionDefaults.fromJson(
+              m.session()
+                  .getMetadata()
+                  .getCustomMetadata()
+                  .get(ReconstructionDefaults.METADATA_KEY));
+      StudentModel student = new StudentModel(m, r, mm, defaults);
+      for (ReconstructionDefaults.TaskSettings s : defaults.tasks().values()) {
+        // a default the graph cannot run would fail every request that leaves the weights unset
+        student.requireSolutionWeight(ReconstructionDefaults.METADATA_KEY, s.lambdaSolution());
+      }
       if (m.provider() != r.provider()) {
         throw new IllegalArgumentException("the two graphs opened on different providers");
       }
@@ -236,6 +251,14 @@ public final class StudentModel implements AutoCloseable {
 
   public Metadata metadata() {
     return metadata;
+  }
+
+  /**
+   * The reconstruction settings per task exported with the model (metadata {@value
+   * ReconstructionDefaults#METADATA_KEY}); {@link ReconstructionDefaults#none} for older exports.
+   */
+  public ReconstructionDefaults reconstructDefaults() {
+    return reconstructDefaults;
   }
 
   public ResidualSpec residual() {

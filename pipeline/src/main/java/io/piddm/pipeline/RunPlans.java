@@ -32,7 +32,11 @@ public final class RunPlans {
     h.put(
         "student.residual_solution_only",
         Boolean.toString(plan.distill().residualShapesSolutionOnly()));
+    h.put(
+        "student.residual_coefficient_gradient",
+        Double.toString(plan.distill().coefficientGradient()));
     h.put("student.solution_weight", Double.toString(plan.distill().solutionWeight()));
+    h.put("student.pseudo_huber_scale", Double.toString(plan.distill().pseudoHuberScale()));
     training(h, "student.", plan.student());
     h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
     h.put("evaluation.seeds", plan.evaluation().seeds().toString());

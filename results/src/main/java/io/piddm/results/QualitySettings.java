@@ -2,6 +2,7 @@ package io.piddm.results;
 
 import io.piddm.diffusion.edm.GuidedSampler;
 import io.piddm.diffusion.eval.DataSpaceOptimisation;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.inference.StudentModel;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import io.piddm.physics.pde.Pde;
@@ -91,36 +92,39 @@ public record QualitySettings(
   }
 
   /**
-   * PIDDM reconstruction of the forward task, with the solution term at λ_sol 100 where the PDE has
-   * it. Darcy: Adam at learning rate 1 on a residual-dominated objective (tuned on Darcy's fields);
-   * Poisson and Helmholtz: the inverse settings. Chosen on a validation set (solver seed 2024,
-   * never the held-out set) with the seed-1 students, relative L2 of u against the settings before:
-   * Darcy 0.163 → 0.034, Poisson 0.35 → 0.022, Helmholtz 0.045 → 0.020 —
-   * docs/results/sweeps/reconstruction-solution-weight-seed1. Poisson and Helmholtz run 50 steps,
-   * the budget of 1/5 of the guided teacher's seconds per task (~0.5 s of its 2.6–3.6 s): on the
-   * validation set that costs accuracy (u 0.022 → 0.090, 0.020 → 0.073) but stays far below the
-   * teacher's error; larger learning rates did worse. Burgers keeps Darcy's optimiser, no term.
+   * PIDDM reconstruction of the forward task: the settings an export of {@code pde} carries ({@link
+   * ReconstructionDefaults#validated}), so the benchmark scores what the sampler runs by default.
+   * Chosen on a validation set (solver seed 2024, never the held-out set) with the seed-1 students,
+   * relative L2 of u against the settings before: Darcy 0.163 → 0.034, Poisson 0.35 → 0.022,
+   * Helmholtz 0.045 → 0.020 — docs/results/sweeps/reconstruction-solution-weight-seed1. Poisson and
+   * Helmholtz run 50 steps, the budget of 1/5 of the guided teacher's seconds per task (~0.5 s of
+   * its 2.6–3.6 s): on the validation set that costs accuracy (u 0.022 → 0.090, 0.020 → 0.073) but
+   * stays far below the teacher's error; larger learning rates did worse.
    */
   static ReconstructionEvaluation.Settings forwardReconstruction(Pde pde) {
-    return switch (pde) {
-      case POISSON, HELMHOLTZ ->
-          new ReconstructionEvaluation.Settings(8, 50, 0.05, 1, 1e-3, 100, 0.03, 10, 3);
-      case DARCY -> new ReconstructionEvaluation.Settings(8, 200, 1.0, 1e-6, 1, 100, 0.03, 20, 3);
-      case BURGERS -> new ReconstructionEvaluation.Settings(8, 200, 1.0, 1e-6, 1, 0, 0.03, 20, 3);
-    };
+    return evaluation(pde, ReconstructionDefaults.Task.FORWARD);
   }
 
-  /**
-   * PIDDM reconstruction of the inverse and sparse tasks: Adam at learning rate 0.05, observation
-   * weight 1, residual weight 1e-3; for Poisson and Helmholtz also the solution term at λ_sol 1000,
-   * chosen on the same validation set (sparse → u: 0.40 → 0.082 Poisson, 0.39 → 0.094 Helmholtz;
-   * sparse → a: 0.67 → 0.42, 0.55 → 0.37; inverse: 0.42 → 0.41, 0.38 → 0.31). Darcy without it: at
-   * λ_sol 10 and 100 its inverse got worse (0.252 → 0.27) and sparse → a did not move (0.390).
-   */
+  /** PIDDM reconstruction of the inverse and sparse tasks, as {@link #forwardReconstruction}. */
   static ReconstructionEvaluation.Settings reconstruction(Pde pde) {
-    double lambdaSolution = pde == Pde.POISSON || pde == Pde.HELMHOLTZ ? 1000 : 0;
+    return evaluation(pde, ReconstructionDefaults.Task.INVERSE);
+  }
+
+  /** 8 tasks of {@code task}'s validated settings, 3 % sparse points, progress every 20 steps. */
+  private static ReconstructionEvaluation.Settings evaluation(
+      Pde pde, ReconstructionDefaults.Task task) {
+    ReconstructionDefaults.TaskSettings s =
+        ReconstructionDefaults.validated(pde).of(task).orElseThrow();
     return new ReconstructionEvaluation.Settings(
-        8, 200, 0.05, 1, 1e-3, lambdaSolution, 0.03, 20, 3);
+        8,
+        s.steps(),
+        s.learningRate(),
+        s.lambdaObs(),
+        s.lambdaPde(),
+        s.lambdaSolution(),
+        0.03,
+        s.steps() < 100 ? 10 : 20,
+        3);
   }
 
   /**

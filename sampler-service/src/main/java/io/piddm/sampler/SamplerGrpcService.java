@@ -354,8 +354,9 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
       ServerCallStreamObserver<ReconstructResponse> call) {
     StudentModel s = m.student();
     long[] shape = s.fieldShape();
-    SamplerRequests.ReconstructJob job = SamplerRequests.reconstructJob(request, s);
+    SamplerRequests.ReconstructJob job = SamplerRequests.reconstructJob(request, s, limits);
     int members = job.members();
+    int steps = job.settings().steps();
     long start = System.nanoTime();
     Consumer<ReconstructResponse> send = r -> sendFlowControlled(call, r);
     Reconstruction.Result result;
@@ -369,7 +370,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
               members,
               job.settings(),
               (member, step, loss, pde, obsErr, field) -> {
-                if (step == request.getSteps() && field != null && request.getFieldEvery() == 0) {
+                if (step == steps && field != null && request.getFieldEvery() == 0) {
                   field = null; // the final field travels in the result
                 }
                 ReconstructProgress.Builder p =
@@ -378,7 +379,8 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
                         .setStep(step)
                         .setLoss(loss)
                         .setPdeError(pde)
-                        .setObservationError(obsErr);
+                        .setObservationError(obsErr)
+                        .setTotalSteps(steps);
                 if (field != null) {
                   p.setField(Tensors.float32(field, shape));
                 }
@@ -407,6 +409,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
             .setObservationError(obsError)
             .setModel(m.identity())
             .setSteps(result.steps())
+            .setSettings(SamplerRequests.wire(job.settings()))
             .setServerMillis(nanos / 1e6);
     if (members > 1) {
       for (float[] f : result.members()) {

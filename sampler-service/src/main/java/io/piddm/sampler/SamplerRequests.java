@@ -3,12 +3,16 @@ package io.piddm.sampler;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.piddm.inference.Reconstruction;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.ObservedPoint;
+import io.piddm.proto.v1.ReconstructDefaults;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.RefinementSettings;
+import io.piddm.proto.v1.TaskKind;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The sampler's request mapping in plain Java: limits, weights and masks checked, and a request
@@ -87,14 +91,16 @@ final class SamplerRequests {
         0);
   }
 
-  /** A Reconstruct request's steps, ensemble and weights against the limits. */
+  /**
+   * A Reconstruct request's steps, ensemble and weights against the limits, as far as they can be
+   * judged before the model is known (steps 0 and unset weights take the model's defaults).
+   */
   static void checkReconstruct(ReconstructRequest request, Limits limits) {
-    if (request.getSteps() < 1) {
-      throw Tensors.invalid("steps must be >= 1, got " + request.getSteps());
+    if (request.getSteps() < 0) {
+      throw Tensors.invalid(
+          "steps must be >= 0 (0: the model's default), got " + request.getSteps());
     }
-    if (request.getSteps() > limits.maxSteps()) {
-      throw exhausted("steps " + request.getSteps() + " exceeds the limit of " + limits.maxSteps());
-    }
+    checkSteps("steps", request.getSteps(), limits);
     if (request.getEnsembleSize() < 0) {
       throw Tensors.invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
     }
@@ -111,12 +117,84 @@ final class SamplerRequests {
     nonNegative("lambda_obs", request.getLambdaObs());
     nonNegative("lambda_pde", request.getLambdaPde());
     nonNegative("learning_rate", request.getLearningRate());
-    if (request.getLambdaObs() == 0
+    if (request.hasLambdaSolution()
+        && request.getLambdaObs() == 0
         && request.getLambdaPde() == 0
         && request.getLambdaSolution() == 0) {
       throw Tensors.invalid(
           "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
     }
+  }
+
+  private static void checkSteps(String name, int steps, Limits limits) {
+    if (steps > limits.maxSteps()) {
+      throw exhausted(name + " " + steps + " exceeds the limit of " + limits.maxSteps());
+    }
+  }
+
+  /**
+   * The optimiser of a request on {@code model}: steps, learning rate and the weights as the
+   * request gives them, or — where it leaves them unset (steps 0, learning rate 0, every weight 0
+   * with no lambda_solution) — the model's defaults for the request's task ({@link
+   * StudentModel#reconstructDefaults}); without defaults for the task, steps must be given, the
+   * learning rate falls back to {@link #DEFAULT_LEARNING_RATE} and some weight must be positive.
+   */
+  static Reconstruction.Settings reconstructSettings(
+      ReconstructRequest request, StudentModel model, Limits limits) {
+    Optional<ReconstructionDefaults.TaskSettings> defaults =
+        task(request.getTask()).flatMap(t -> model.reconstructDefaults().of(t));
+    String none =
+        " (task " + request.getTask() + ": the model has no reconstruction defaults for it)";
+    int steps = request.getSteps();
+    if (steps == 0) {
+      steps =
+          defaults
+              .map(ReconstructionDefaults.TaskSettings::steps)
+              .orElseThrow(() -> Tensors.invalid("steps must be >= 1" + none));
+      checkSteps("the model's default steps", steps, limits);
+    }
+    double learningRate =
+        request.getLearningRate() != 0
+            ? request.getLearningRate()
+            : defaults
+                .map(ReconstructionDefaults.TaskSettings::learningRate)
+                .orElse(DEFAULT_LEARNING_RATE);
+    boolean weightsUnset =
+        request.getLambdaObs() == 0 && request.getLambdaPde() == 0 && !request.hasLambdaSolution();
+    if (weightsUnset && defaults.isEmpty()) {
+      throw Tensors.invalid(
+          "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise" + none);
+    }
+    double lambdaObs = weightsUnset ? defaults.get().lambdaObs() : request.getLambdaObs();
+    double lambdaPde = weightsUnset ? defaults.get().lambdaPde() : request.getLambdaPde();
+    double lambdaSolution =
+        solutionWeight(
+            model,
+            weightsUnset ? defaults.get().lambdaSolution() : request.getLambdaSolution(),
+            "lambda_solution");
+    return new Reconstruction.Settings(
+        steps, learningRate, lambdaObs, lambdaPde, lambdaSolution, 0, request.getFieldEvery());
+  }
+
+  /** The steps, learning rate and weights of a run, as a result reports them. */
+  static ReconstructDefaults wire(Reconstruction.Settings settings) {
+    return ReconstructDefaults.newBuilder()
+        .setSteps(settings.steps())
+        .setLearningRate(settings.learningRate())
+        .setLambdaObs(settings.lambdaObs())
+        .setLambdaPde(settings.lambdaPde())
+        .setLambdaSolution(settings.lambdaSolution())
+        .build();
+  }
+
+  /** The defaults' task of a wire task kind; none for an unspecified one. */
+  static Optional<ReconstructionDefaults.Task> task(TaskKind kind) {
+    return switch (kind) {
+      case TASK_KIND_FORWARD -> Optional.of(ReconstructionDefaults.Task.FORWARD);
+      case TASK_KIND_INVERSE -> Optional.of(ReconstructionDefaults.Task.INVERSE);
+      case TASK_KIND_RECONSTRUCTION -> Optional.of(ReconstructionDefaults.Task.RECONSTRUCTION);
+      case TASK_KIND_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
+    };
   }
 
   /**
@@ -125,7 +203,9 @@ final class SamplerRequests {
    * observation term only with observations and an observed entry, a solution weight the graph can
    * take.
    */
-  static ReconstructJob reconstructJob(ReconstructRequest request, StudentModel model) {
+  static ReconstructJob reconstructJob(
+      ReconstructRequest request, StudentModel model, Limits limits) {
+    Reconstruction.Settings settings = reconstructSettings(request, model, limits);
     long[] shape = model.fieldShape();
     int d = model.dim();
     float[] observations =
@@ -138,7 +218,7 @@ final class SamplerRequests {
           case POINTS -> pointMask(request, shape, d);
           case MASK_NOT_SET -> new float[d];
         };
-    if (request.getLambdaObs() > 0) {
+    if (settings.lambdaObs() > 0) {
       if (!request.hasObservations()) {
         throw Tensors.invalid("lambda_obs > 0 needs observations");
       }
@@ -150,19 +230,7 @@ final class SamplerRequests {
         throw Tensors.invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
       }
     }
-    double lambdaSolution = solutionWeight(model, request.getLambdaSolution(), "lambda_solution");
-    return new ReconstructJob(
-        observations,
-        mask,
-        Math.max(1, request.getEnsembleSize()),
-        new Reconstruction.Settings(
-            request.getSteps(),
-            learningRate(request.getLearningRate()),
-            request.getLambdaObs(),
-            request.getLambdaPde(),
-            lambdaSolution,
-            0,
-            request.getFieldEvery()));
+    return new ReconstructJob(observations, mask, Math.max(1, request.getEnsembleSize()), settings);
   }
 
   private static float[] denseMask(ReconstructRequest request, long[] shape) {

@@ -3,6 +3,7 @@ package io.piddm.sampler;
 import io.piddm.diffusion.net.UNet;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.export.OnnxExporter;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ResidualSpecs;
@@ -40,17 +41,26 @@ public class ExportedStudent implements QuarkusTestResourceLifecycleManager {
     }
   }
 
-  /** A student folder with weights from {@code seed}. */
+  /** A student folder with weights from {@code seed}, without reconstruction defaults. */
   static void write(Path dir, long seed) throws Exception {
+    write(dir, seed, ReconstructionDefaults.none());
+  }
+
+  /** A student folder with weights from {@code seed} and the given reconstruction defaults. */
+  static void write(Path dir, long seed, ReconstructionDefaults defaults) throws Exception {
     UNetSpec spec = UNetSpec.tiny(2);
     Map<String, float[]> weights = new UNet(spec).perturbedWeights(seed);
-    OnnxExporter.exportStudent(
-        spec,
-        weights,
-        new double[] {7.5, 0.02},
-        new double[] {1.0, 0.01},
-        ResidualSpecs.consistent(Pde.DARCY),
-        new Grid(GRID),
+    OnnxExporter.export(
+        new OnnxExporter.ExportSpec(
+            "piddm-student",
+            "0.0.0-dev",
+            spec,
+            weights,
+            new double[] {7.5, 0.02},
+            new double[] {1.0, 0.01},
+            ResidualSpecs.consistent(Pde.DARCY),
+            new Grid(GRID),
+            defaults),
         dir);
   }
 

@@ -7,13 +7,16 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.Reconstruction;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.ObservedPoint;
 import io.piddm.proto.v1.PointMask;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.RefinementSettings;
+import io.piddm.proto.v1.TaskKind;
 import java.nio.file.Path;
+import java.util.Map;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,7 +96,7 @@ class SamplerRequestsTest {
                     .addPoints(ObservedPoint.newBuilder().setChannel(1).setRow(2).setCol(3)))
             .build();
     SamplerRequests.checkReconstruct(request, LIMITS);
-    SamplerRequests.ReconstructJob job = SamplerRequests.reconstructJob(request, model);
+    SamplerRequests.ReconstructJob job = SamplerRequests.reconstructJob(request, model, LIMITS);
     assertThat(job.members()).isEqualTo(3);
     int observed = 0;
     for (float m : job.mask()) {
@@ -118,11 +121,30 @@ class SamplerRequestsTest {
     refused(
         Status.Code.INVALID_ARGUMENT,
         "nothing to minimise",
-        () -> SamplerRequests.checkReconstruct(base.toBuilder().setLambdaPde(0).build(), LIMITS));
+        () ->
+            SamplerRequests.checkReconstruct(
+                base.toBuilder().setLambdaPde(0).setLambdaSolution(0).build(), LIMITS));
+    // weights left unset on a model without defaults
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        "nothing to minimise (task TASK_KIND_UNSPECIFIED: the model has no reconstruction defaults",
+        () ->
+            SamplerRequests.reconstructJob(
+                base.toBuilder().setLambdaPde(0).build(), model, LIMITS));
+    refused(
+        Status.Code.INVALID_ARGUMENT,
+        "steps must be >= 1 (task TASK_KIND_FORWARD: the model has no reconstruction defaults",
+        () ->
+            SamplerRequests.reconstructJob(
+                base.toBuilder().setSteps(0).setTask(TaskKind.TASK_KIND_FORWARD).build(),
+                model,
+                LIMITS));
     refused(
         Status.Code.INVALID_ARGUMENT,
         "lambda_obs > 0 needs observations",
-        () -> SamplerRequests.reconstructJob(base.toBuilder().setLambdaObs(1).build(), model));
+        () ->
+            SamplerRequests.reconstructJob(
+                base.toBuilder().setLambdaObs(1).build(), model, LIMITS));
     refused(
         Status.Code.INVALID_ARGUMENT,
         "points: (2, 0, 0) is outside the grid",
@@ -132,7 +154,57 @@ class SamplerRequestsTest {
                     .setPoints(
                         PointMask.newBuilder().addPoints(ObservedPoint.newBuilder().setChannel(2)))
                     .build(),
-                model));
+                model,
+                LIMITS));
+  }
+
+  @Test
+  void unsetStepsLearningRateAndWeightsTakeTheModelsDefaultsForTheTask(@TempDir Path withDefaults)
+      throws Exception {
+    ReconstructionDefaults defaults =
+        new ReconstructionDefaults(
+            Map.of(
+                ReconstructionDefaults.Task.FORWARD,
+                new ReconstructionDefaults.TaskSettings(7, 0.5, 1e-6, 1, 3),
+                ReconstructionDefaults.Task.INVERSE,
+                new ReconstructionDefaults.TaskSettings(9, 0.02, 1, 1e-3, 0),
+                ReconstructionDefaults.Task.RECONSTRUCTION,
+                new ReconstructionDefaults.TaskSettings(600, 0.05, 1, 1e-3, 0)));
+    ExportedStudent.write(withDefaults, 5, defaults);
+    try (StudentModel published = StudentModel.open(withDefaults, OnnxSessions.Provider.CPU, 1)) {
+      assertThat(published.reconstructDefaults()).isEqualTo(defaults);
+      ReconstructRequest forward =
+          ReconstructRequest.newBuilder()
+              .setTask(TaskKind.TASK_KIND_FORWARD)
+              .setFieldEvery(4)
+              .setObservations(Tensors.float32(new float[2 * S * S], 2L, S, S))
+              .setPoints(PointMask.newBuilder().addPoints(ObservedPoint.newBuilder()))
+              .build();
+      SamplerRequests.checkReconstruct(forward, LIMITS);
+      assertThat(SamplerRequests.reconstructJob(forward, published, LIMITS).settings())
+          .isEqualTo(new Reconstruction.Settings(7, 0.5, 1e-6, 1, 3, 0, 4));
+      // what the request sets wins, field by field: here steps and the weights, not the rate
+      ReconstructRequest inverse =
+          ReconstructRequest.newBuilder()
+              .setTask(TaskKind.TASK_KIND_INVERSE)
+              .setSteps(4)
+              .setLambdaPde(2)
+              .build();
+      assertThat(SamplerRequests.reconstructJob(inverse, published, LIMITS).settings())
+          .isEqualTo(new Reconstruction.Settings(4, 0.02, 0, 2, 0, 0, 0));
+      // a default beyond the server's limit is refused as a request over it would be
+      refused(
+          Status.Code.RESOURCE_EXHAUSTED,
+          "the model's default steps 600 exceeds the limit of 500",
+          () ->
+              SamplerRequests.reconstructJob(
+                  ReconstructRequest.newBuilder()
+                      .setTask(TaskKind.TASK_KIND_RECONSTRUCTION)
+                      .setLambdaPde(1)
+                      .build(),
+                  published,
+                  LIMITS));
+    }
   }
 
   private static void refused(Status.Code code, String message, ThrowingCallable call) {

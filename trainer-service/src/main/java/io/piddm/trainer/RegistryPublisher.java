@@ -1,6 +1,8 @@
 package io.piddm.trainer;
 
 import io.piddm.diffusion.model.TrainedModel;
+import io.piddm.export.OnnxExporter;
+import io.piddm.inference.StudentModel;
 import io.piddm.pipeline.Lineage;
 import io.piddm.pipeline.Publisher;
 import io.piddm.proto.v1.BoundaryHandling;
@@ -10,6 +12,7 @@ import io.piddm.proto.v1.DatasetRef;
 import io.piddm.proto.v1.GetVersionRequest;
 import io.piddm.proto.v1.Grid;
 import io.piddm.proto.v1.ModelManifest;
+import io.piddm.proto.v1.ReconstructDefaults;
 import io.piddm.proto.v1.ResidualFamily;
 import io.piddm.proto.v1.ResidualSpec;
 import io.piddm.proto.v1.VersionSelector;
@@ -18,6 +21,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -84,7 +90,7 @@ final class RegistryPublisher implements Publisher {
             + " exists");
   }
 
-  static ModelManifest manifest(Request request) {
+  static ModelManifest manifest(Request request) throws IOException {
     TrainedModel student = request.student();
     double h = 1.0 / (student.resolution() - 1);
     ModelManifest.Builder m =
@@ -99,6 +105,7 @@ final class RegistryPublisher implements Publisher {
                     .setSpacingY(h)
                     .addAllChannels(student.normalization().channels()))
             .setResidualSpec(residualSpec(student.residualSpec()))
+            .putAllReconstructDefaults(reconstructDefaults(request.files()))
             .putAllMetrics(request.metrics())
             .putAllLabels(request.labels())
             .setDescription(request.description());
@@ -127,6 +134,33 @@ final class RegistryPublisher implements Publisher {
             .setCodeVersion(l.codeVersion())
             .setTrainerHost(l.host()));
     return m.build();
+  }
+
+  /**
+   * The reconstruction defaults exported into the published {@code model.onnx}, keyed by task, as
+   * the manifest carries them; none where no such file is published.
+   */
+  static Map<String, ReconstructDefaults> reconstructDefaults(List<Path> files) throws IOException {
+    Map<String, ReconstructDefaults> wire = new LinkedHashMap<>();
+    for (Path f : files) {
+      if (!f.getFileName().toString().equals(StudentModel.MODEL_FILE)) {
+        continue;
+      }
+      OnnxExporter.reconstructDefaultsOf(f)
+          .tasks()
+          .forEach(
+              (task, s) ->
+                  wire.put(
+                      task.key(),
+                      ReconstructDefaults.newBuilder()
+                          .setSteps(s.steps())
+                          .setLearningRate(s.learningRate())
+                          .setLambdaObs(s.lambdaObs())
+                          .setLambdaPde(s.lambdaPde())
+                          .setLambdaSolution(s.lambdaSolution())
+                          .build()));
+    }
+    return wire;
   }
 
   /** The spec the student was distilled with, in full, as the manifest carries it. */

@@ -142,8 +142,9 @@ final class RunSpecs {
               dd.generationBatch(),
               dd.residualWarmupSteps(),
               dd.residualRampSteps(),
-              dd.residualShapesSolutionOnly(),
-              dd.solutionWeight());
+              dd.coefficientGradient(),
+              dd.solutionWeight(),
+              dd.pseudoHuberScale());
       TrainSettings defaults = d.student();
       TrainSettings student =
           new TrainSettings(

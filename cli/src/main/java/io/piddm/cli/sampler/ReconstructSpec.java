@@ -15,9 +15,12 @@ import java.util.Locale;
  * @param observations C × H × W values; entries outside the mask are ignored by the sampler
  * @param denseMask C × H × W of 0/1, or null
  * @param points observed entries, or null; at most one of {@code denseMask} and {@code points}
- * @param lambdaSolution weight of the solution term (0: not used; > 0 needs a model whose graph has
- *     it)
- * @param learningRate Adam's learning rate on ε (0: the sampler's default, 0.05)
+ * @param lambdaObs observation weight; with {@code lambdaPde} 0 and {@code lambdaSolution} null the
+ *     weights are unset and the sampler uses the model's defaults for the task
+ * @param lambdaSolution weight of the solution term (null: unset; 0: not used; > 0 needs a model
+ *     whose graph has it)
+ * @param steps Adam steps (0: the model's default for the task)
+ * @param learningRate Adam's learning rate on ε (0: the model's default for the task, else 0.05)
  * @param fieldEvery the current field streams every this many steps (0: only the final field)
  * @param ensembleSize members from seeds seed, seed+1, … (0 or 1: one)
  */
@@ -32,54 +35,30 @@ public record ReconstructSpec(
     List<Point> points,
     double lambdaObs,
     double lambdaPde,
-    double lambdaSolution,
+    Double lambdaSolution,
     int steps,
     double learningRate,
     int fieldEvery,
     long seed,
     int ensembleSize) {
 
-  /** The kind of task, as the sampler records it. */
+  /** The kind of task, as the sampler records it (it picks the model's defaults by it). */
   public enum Task {
     /** Coefficient observed, solve for the solution. */
-    FORWARD(TaskKind.TASK_KIND_FORWARD, 1.0, 1e-6, 1),
+    FORWARD(TaskKind.TASK_KIND_FORWARD),
     /** Solution (all or part) observed, recover the coefficient. */
-    INVERSE(TaskKind.TASK_KIND_INVERSE, 0.05, 1, 1e-3),
+    INVERSE(TaskKind.TASK_KIND_INVERSE),
     /** Sparse points of several channels observed. */
-    RECONSTRUCTION(TaskKind.TASK_KIND_RECONSTRUCTION, 0.05, 1, 1e-3);
+    RECONSTRUCTION(TaskKind.TASK_KIND_RECONSTRUCTION);
 
     private final TaskKind kind;
-    private final double learningRate;
-    private final double lambdaObs;
-    private final double lambdaPde;
 
-    Task(TaskKind kind, double learningRate, double lambdaObs, double lambdaPde) {
+    Task(TaskKind kind) {
       this.kind = kind;
-      this.learningRate = learningRate;
-      this.lambdaObs = lambdaObs;
-      this.lambdaPde = lambdaPde;
     }
 
     public TaskKind kind() {
       return kind;
-    }
-
-    /**
-     * Settings measured to work for this task on Darcy 32² (sampler-service README): forward 1.0,
-     * otherwise 0.05.
-     */
-    public double defaultLearningRate() {
-      return learningRate;
-    }
-
-    /** Forward 1e-6 (the PDE does the work), otherwise 1. */
-    public double defaultLambdaObs() {
-      return lambdaObs;
-    }
-
-    /** Forward 1, otherwise 1e-3. */
-    public double defaultLambdaPde() {
-      return lambdaPde;
     }
 
     public String id() {
@@ -169,7 +148,7 @@ public record ReconstructSpec(
             .setFieldEvery(fieldEvery)
             .setSeed(seed)
             .setEnsembleSize(ensembleSize);
-    if (lambdaSolution != 0) {
+    if (lambdaSolution != null) {
       b.setLambdaSolution(lambdaSolution);
     }
     if (observations != null) {

@@ -255,7 +255,7 @@ public final class SamplerClient implements AutoCloseable {
                   new Progress(
                       p.getMember(),
                       p.getStep(),
-                      request.getSteps(),
+                      p.getTotalSteps(),
                       p.getLoss(),
                       p.getPdeError(),
                       p.getObservationError(),
@@ -293,7 +293,20 @@ public final class SamplerClient implements AutoCloseable {
         result.getPdeError(),
         served.pdeError(mean, 0).map(PdeError::relative).orElse(Double.NaN),
         result.getObservationError(),
-        result.getSteps(),
+        result.hasSettings()
+            ? new Reconstructed.Settings(
+                result.getSettings().getSteps(),
+                result.getSettings().getLearningRate(),
+                result.getSettings().getLambdaObs(),
+                result.getSettings().getLambdaPde(),
+                result.getSettings().getLambdaSolution())
+            // a sampler from before results carried them: what was asked
+            : new Reconstructed.Settings(
+                result.getSteps(),
+                request.getLearningRate(),
+                request.getLambdaObs(),
+                request.getLambdaPde(),
+                request.getLambdaSolution()),
         result.getServerMillis(),
         roundTrip);
   }

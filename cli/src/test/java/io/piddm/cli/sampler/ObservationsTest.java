@@ -3,6 +3,7 @@ package io.piddm.cli.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.piddm.proto.v1.TaskKind;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class ObservationsTest {
     assertThatThrownBy(
             () ->
                 new ReconstructSpec(
-                    null, null, new float[3], 1, 2, 2, null, null, 1, 0, 0, 1, 0, 0, 0, 0))
+                    null, null, new float[3], 1, 2, 2, null, null, 1, 0, null, 1, 0, 0, 0, 0))
         .hasMessageContaining("observations");
     assertThatThrownBy(
             () ->
@@ -114,7 +115,7 @@ class ObservationsTest {
                     List.of(),
                     1,
                     0,
-                    0,
+                    null,
                     1,
                     0,
                     0,
@@ -133,7 +134,7 @@ class ObservationsTest {
             List.of(new ReconstructSpec.Point(0, 1, 1)),
             1,
             0.5,
-            2,
+            2.0,
             9,
             0.1,
             3,
@@ -150,5 +151,29 @@ class ObservationsTest {
     assertThat(r.getFieldEvery()).isEqualTo(3);
     assertThat(r.getSeed()).isEqualTo(4);
     assertThat(r.getEnsembleSize()).isEqualTo(2);
+    // unset steps, rate and weights travel as unset: the sampler takes the model's defaults
+    var unset =
+        new ReconstructSpec(
+                null,
+                ReconstructSpec.Task.FORWARD,
+                new float[4],
+                1,
+                2,
+                2,
+                null,
+                null,
+                0,
+                0,
+                null,
+                0,
+                0,
+                0,
+                0,
+                0)
+            .toRequest();
+    assertThat(unset.hasLambdaSolution()).isFalse();
+    assertThat(unset.getSteps()).isZero();
+    assertThat(unset.getLearningRate()).isZero();
+    assertThat(unset.getTask()).isEqualTo(TaskKind.TASK_KIND_FORWARD);
   }
 }

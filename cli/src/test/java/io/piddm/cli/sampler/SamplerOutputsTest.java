@@ -84,7 +84,7 @@ class SamplerOutputsTest {
             1,
             0.5,
             0.1,
-            10,
+            new Reconstructed.Settings(10, 0.05, 1, 1e-3, 0),
             1,
             2);
     float[] mask = new float[MODEL.dim()];

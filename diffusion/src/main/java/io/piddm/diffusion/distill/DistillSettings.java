@@ -15,11 +15,13 @@ package io.piddm.diffusion.distill;
  * 3 seeds). Learning the pairs first brings the residual down to the teacher's level; the ramp then
  * trades it against the pairs smoothly.
  *
- * <p>{@code residualShapesSolutionOnly}: the residual term's gradient reaches the network through
- * the solution channel (u, the last) only; the coefficient or source channels enter R as constants.
- * R can be driven to zero by u alone (u is determined by a), and a full gradient also lets the
- * residual term smooth a, which costs the coefficient its spread (measured on Darcy: SMSE of a 17×
- * the teacher's with the full gradient). With one channel (Burgers) it changes nothing.
+ * <p>{@code coefficientGradient} (β in [0, 1]): the share of the residual term's gradient that
+ * reaches the network through the coefficient or source channels (every channel but u, the last); u
+ * always gets all of it. β = 1 is the full gradient; β = 0 ({@link #residualShapesSolutionOnly})
+ * lets those channels enter R as constants. R can be driven to zero by u alone (u is determined by
+ * a), and a full gradient also lets the residual term smooth a, which costs the coefficient its
+ * spread (measured on Darcy: SMSE of a 17× the teacher's with the full gradient). With one channel
+ * (Burgers) it changes nothing.
  *
  * <p>{@code solutionWeight} (μ) adds the solution term beside the residual term, under the same λ:
  * the residual passed through the inverse Dirichlet Laplacian ({@code physics/solve/
@@ -45,7 +47,7 @@ public record DistillSettings(
     int generationBatch,
     long residualWarmupSteps,
     long residualRampSteps,
-    boolean residualShapesSolutionOnly,
+    double coefficientGradient,
     double solutionWeight,
     double pseudoHuberScale) {
 
@@ -62,7 +64,8 @@ public record DistillSettings(
         || !(solutionWeight >= 0)
         || !Double.isFinite(solutionWeight)
         || !(pseudoHuberScale >= 0)
-        || !Double.isFinite(pseudoHuberScale)) {
+        || !Double.isFinite(pseudoHuberScale)
+        || !(coefficientGradient >= 0 && coefficientGradient <= 1)) {
       throw new IllegalArgumentException(
           "invalid distillation settings: bank "
               + bankSize
@@ -83,7 +86,9 @@ public record DistillSettings(
               + " steps, solution weight "
               + solutionWeight
               + ", pseudo-Huber scale "
-              + pseudoHuberScale);
+              + pseudoHuberScale
+              + ", coefficient gradient "
+              + coefficientGradient);
     }
   }
 
@@ -111,6 +116,36 @@ public record DistillSettings(
         residualShapesSolutionOnly,
         solutionWeight,
         0);
+  }
+
+  /**
+   * Settings whose residual term's gradient reaches the coefficient channels fully or ({@code
+   * residualShapesSolutionOnly}) not at all.
+   */
+  public DistillSettings(
+      int bankSize,
+      int teacherSteps,
+      long refreshEvery,
+      double refreshFraction,
+      double lambdaTrain,
+      int generationBatch,
+      long residualWarmupSteps,
+      long residualRampSteps,
+      boolean residualShapesSolutionOnly,
+      double solutionWeight,
+      double pseudoHuberScale) {
+    this(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        residualShapesSolutionOnly ? 0.0 : 1.0,
+        solutionWeight,
+        pseudoHuberScale);
   }
 
   /** Settings without the solution term. */
@@ -197,9 +232,14 @@ public record DistillSettings(
         generationBatch,
         residualWarmupSteps,
         residualRampSteps,
-        residualShapesSolutionOnly,
+        coefficientGradient,
         solutionWeight,
         pseudoHuberScale);
+  }
+
+  /** Whether the residual term's gradient reaches the solution channel only. */
+  public boolean residualShapesSolutionOnly() {
+    return coefficientGradient == 0;
   }
 
   /** Whether the regression term is the squared error (c = 0) rather than the pseudo-Huber loss. */

@@ -106,7 +106,9 @@ public final class Distillation {
         info.put("residualWarmupSteps", distill.residualWarmupSteps());
         info.put("residualRampSteps", distill.residualRampSteps());
         info.put("residualShapesSolutionOnly", distill.residualShapesSolutionOnly());
+        info.put("residualCoefficientGradient", distill.coefficientGradient());
         info.put("solutionWeight", distill.solutionWeight());
+        info.put("pseudoHuberScale", distill.pseudoHuberScale());
         info.put("bankSize", distill.bankSize());
         info.put("teacherSteps", distill.teacherSteps());
         info.put("refreshEvery", distill.refreshEvery());

@@ -177,8 +177,8 @@ public final class StudentObjective implements Trainer.Objective {
 
   /**
    * mean (s·R)² of normalised outputs [N, C, S, S]; with {@link
-   * DistillSettings#residualShapesSolutionOnly} every channel but the last (u) enters as a
-   * constant.
+   * DistillSettings#coefficientGradient} β < 1 the gradient through every channel but the last (u)
+   * is scaled by β (β = 0: they enter as constants).
    */
   public NDArray residualTerm(NDArray normalisedOutput) {
     return meanSquare(residual(normalisedOutput), residualScale);
@@ -193,12 +193,15 @@ public final class StudentObjective implements Trainer.Objective {
   private NDArray residual(NDArray normalisedOutput) {
     NDArray shaped = normalisedOutput;
     long channels = normalisedOutput.getShape().get(1);
-    if (schedule.residualShapesSolutionOnly() && channels > 1) {
-      shaped =
-          normalisedOutput
-              .get(new NDIndex(":, :{}", channels - 1))
-              .stopGradient()
-              .concat(normalisedOutput.get(new NDIndex(":, {}:", channels - 1)), 1);
+    double beta = schedule.coefficientGradient();
+    if (beta < 1 && channels > 1) {
+      // same values; the gradient through the coefficient channels scaled by β
+      NDArray coefficient = normalisedOutput.get(new NDIndex(":, :{}", channels - 1));
+      NDArray held = coefficient.stopGradient();
+      if (beta > 0) {
+        held = DjlOps.times(coefficient, beta).add(DjlOps.times(held, 1 - beta));
+      }
+      shaped = held.concat(normalisedOutput.get(new NDIndex(":, {}:", channels - 1)), 1);
     }
     NDArray physical = normalization.toPhysical(shaped);
     return DjlResidual.residual(spec, grid, physical);

@@ -2,13 +2,17 @@ package io.piddm.it.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.piddm.cli.Piddm;
 import io.piddm.cli.mesh.MeshService;
 import io.piddm.cli.mesh.ServiceProcess;
+import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.it.MeshHarness;
+import io.piddm.physics.pde.Pde;
 import io.piddm.probe.ServiceEndpoint;
 import io.piddm.proto.v1.GetRunRequest;
 import io.piddm.proto.v1.ModelManifest;
@@ -139,6 +143,15 @@ class TrainerIT {
         .isEqualTo(io.piddm.proto.v1.ResidualFamily.RESIDUAL_FAMILY_CONSISTENT);
     assertThat(manifest.getResidualSpec().getCropPixels()).isEqualTo(1);
     assertThat(manifest.getResidualSpec().getStencil()).isNotBlank();
+    // the reconstruction settings chosen for Darcy on the validation set travel with the model
+    ReconstructionDefaults.TaskSettings inverse =
+        ReconstructionDefaults.validated(Pde.DARCY)
+            .of(ReconstructionDefaults.Task.INVERSE)
+            .orElseThrow();
+    assertThat(manifest.getReconstructDefaultsMap())
+        .containsOnlyKeys("forward", "inverse", "reconstruction");
+    assertThat(manifest.getReconstructDefaultsMap().get("inverse").getSteps())
+        .isEqualTo(inverse.steps());
 
     // the sampler follows production: it serves v1 within seconds
     Path samples = mesh.workDirectory().resolve("samples");
@@ -164,6 +177,31 @@ class TrainerIT {
     assertThat(sample.exit()).as(sample.out() + sample.err()).isZero();
     assertThat(sample.out()).contains(MODEL).contains("v1");
     assertThat(samples.resolve("samples.npy")).isRegularFile();
+
+    // an inverse reconstruction that leaves steps, rate and weights unset runs with the settings
+    // the model was published with
+    Path inverseOut = mesh.workDirectory().resolve("inverse");
+    Result reconstruct =
+        piddm(
+            "reconstruct",
+            "--observations",
+            samples.resolve("samples.npy").toString(),
+            "--observe",
+            "u",
+            "--no-progress",
+            "--json",
+            "--out",
+            inverseOut.toString(),
+            "--sampler",
+            target(MeshService.SAMPLER));
+    assertThat(reconstruct.exit()).as(reconstruct.out() + reconstruct.err()).isZero();
+    JsonObject report = JsonParser.parseString(reconstruct.out()).getAsJsonObject();
+    assertThat(report.get("task").getAsString()).isEqualTo("inverse");
+    assertThat(report.get("steps").getAsInt()).isEqualTo(inverse.steps());
+    assertThat(report.get("learning_rate").getAsDouble()).isEqualTo(inverse.learningRate());
+    assertThat(report.get("lambda_obs").getAsDouble()).isEqualTo(inverse.lambdaObs());
+    assertThat(report.get("lambda_pde").getAsDouble()).isEqualTo(inverse.lambdaPde());
+    assertThat(report.get("lambda_solution").getAsDouble()).isEqualTo(inverse.lambdaSolution());
 
     Result runs = piddm("runs", "--trainer", target(MeshService.TRAINER));
     assertThat(runs.exit()).isZero();
