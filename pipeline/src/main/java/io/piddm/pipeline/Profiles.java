@@ -83,7 +83,7 @@ public final class Profiles {
             32,
             800,
             800,
-            false,
+            1.0, // the residual term's full gradient, a included
             solutionWeight(pde),
             pseudoHuberScale(pde)),
         // EMA 0.995 (a window of ~200 steps), not 0.999: a 1 000-step window still averaged in

@@ -113,39 +113,9 @@ public record DistillSettings(
         generationBatch,
         residualWarmupSteps,
         residualRampSteps,
-        residualShapesSolutionOnly,
-        solutionWeight,
-        0);
-  }
-
-  /**
-   * Settings whose residual term's gradient reaches the coefficient channels fully or ({@code
-   * residualShapesSolutionOnly}) not at all.
-   */
-  public DistillSettings(
-      int bankSize,
-      int teacherSteps,
-      long refreshEvery,
-      double refreshFraction,
-      double lambdaTrain,
-      int generationBatch,
-      long residualWarmupSteps,
-      long residualRampSteps,
-      boolean residualShapesSolutionOnly,
-      double solutionWeight,
-      double pseudoHuberScale) {
-    this(
-        bankSize,
-        teacherSteps,
-        refreshEvery,
-        refreshFraction,
-        lambdaTrain,
-        generationBatch,
-        residualWarmupSteps,
-        residualRampSteps,
         residualShapesSolutionOnly ? 0.0 : 1.0,
         solutionWeight,
-        pseudoHuberScale);
+        0);
   }
 
   /** Settings without the solution term. */
