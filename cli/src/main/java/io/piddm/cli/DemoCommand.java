@@ -192,8 +192,7 @@ final class DemoCommand implements Callable<Integer> {
                 "u",
                 "--truth",
                 fields.toString(),
-                "--steps",
-                "200",
+                // steps, rate and weights: the settings the model was published with
                 "--out",
                 inverse.toString(),
                 "--sampler",
