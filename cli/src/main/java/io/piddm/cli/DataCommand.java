@@ -90,6 +90,8 @@ final class DataCommand implements Runnable {
         names = "--preview",
         negatable = true,
         defaultValue = "true",
+        // picocli: without it a default-true negatable option reads --no-x as true
+        fallbackValue = "true",
         description = "Write DIR/preview.png with the first samples' channels (default on).")
     boolean preview;
 

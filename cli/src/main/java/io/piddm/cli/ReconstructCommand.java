@@ -177,6 +177,8 @@ final class ReconstructCommand implements Callable<Integer> {
       names = "--progress",
       negatable = true,
       defaultValue = "true",
+      // picocli: without it a default-true negatable option reads --no-x as true
+      fallbackValue = "true",
       description = "Show a progress bar on stderr (default on).")
   boolean progress;
 
@@ -351,11 +353,14 @@ final class ReconstructCommand implements Callable<Integer> {
     }
     try (ProgressBar bar =
         ProgressBars.onStderr("reconstruct", request.steps() > 0 ? request.steps() : -1)) {
+      // steps left to the model: the bar learns the run's length from the first progress message
+      boolean[] sized = {request.steps() > 0};
       Consumer<SamplerClient.Progress> onProgress =
           p -> {
             if (p.member() == 0) {
-              if (bar.getMax() < 0 && p.steps() > 0) {
+              if (!sized[0] && p.steps() > 0) {
                 bar.maxHint(p.steps());
+                sized[0] = true;
               }
               bar.stepTo(p.step());
               bar.setExtraMessage(
