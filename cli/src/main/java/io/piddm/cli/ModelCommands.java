@@ -463,10 +463,11 @@ final class ModelCommands {
           "u vs solver",
           "MMSE",
           "SMSE");
+      // the spec the evaluated model was trained with, for every row (the solver's included)
+      String trained = TrainedModel.read(model).residualSpec().id();
       for (SampleEvaluation.Report r : result.samples()) {
         Pde kind = Pde.parse(r.pde());
-        Double consistent =
-            r.pdeErrorRelative().get(io.piddm.physics.residual.ResidualSpecs.training(kind).id());
+        Double consistent = r.pdeErrorRelative().get(trained);
         Double published =
             r.pdeErrorRelative()
                 .get(io.piddm.physics.residual.ResidualSpecs.publishedCompatible(kind).id());

@@ -41,6 +41,7 @@ final class FakeSampler extends SamplerServiceGrpc.SamplerServiceImplBase implem
           .setModelName("fake")
           .setVersion(2)
           .setPde(Pde.PDE_DARCY)
+          .setResidualSpecId("darcy/consistent-fv5-harmonic")
           .setGrid(
               Grid.newBuilder()
                   .setHeight(SIZE)

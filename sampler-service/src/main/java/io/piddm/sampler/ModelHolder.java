@@ -280,6 +280,7 @@ public class ModelHolder {
             .setVersion(version)
             .setAlias(alias == null ? "" : alias)
             .setPde(pde(meta.pde()))
+            .setResidualSpecId(meta.residualSpec())
             .setGrid(
                 Grid.newBuilder()
                     .setHeight(meta.gridSize())

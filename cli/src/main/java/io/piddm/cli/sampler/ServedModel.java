@@ -6,6 +6,7 @@ import io.piddm.physics.metrics.PdeError;
 import io.piddm.physics.metrics.SolutionConsistency;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.residual.ArrayEvaluator;
+import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.proto.v1.ModelIdentity;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import java.util.Optional;
 
 /**
  * The model that answered a request: name, version, the alias it was reached through, its PDE
- * ({@code darcy}, … or empty when the sampler does not say) and the field layout [C, H, W].
+ * ({@code darcy}, … or empty when the sampler does not say), the field layout [C, H, W] and the
+ * residual spec it was trained with (empty when the sampler does not say).
  */
 public record ServedModel(
     String name,
@@ -26,7 +28,8 @@ public record ServedModel(
     String pde,
     List<String> channels,
     int height,
-    int width) {
+    int width,
+    String residualSpecId) {
 
   public ServedModel {
     channels = List.copyOf(channels);
@@ -45,7 +48,8 @@ public record ServedModel(
         pde,
         id.getGrid().getChannelsList(),
         id.getGrid().getHeight(),
-        id.getGrid().getWidth());
+        id.getGrid().getWidth(),
+        id.getResidualSpecId());
   }
 
   /** Number of channels C. */
@@ -87,14 +91,24 @@ public record ServedModel(
 
   /**
    * The PDE error of field {@code index} of {@code fields} (N × C × H × W) under the residual spec
-   * the sampler's students are trained and judged with ({@link ResidualSpecs#training}): absolute
-   * is what the sampler reports (mean R²), relative is ‖R‖/‖f‖. Empty when the PDE is unknown or
-   * the grid is not square.
+   * the served student was trained with and the sampler judges with ({@link #residualSpecId}):
+   * absolute is what the sampler reports (mean R²), relative is ‖R‖/‖f‖. Empty when the PDE or the
+   * spec is unknown or the grid is not square.
    */
   public Optional<PdeError> pdeError(float[] fields, int index) {
-    Optional<Pde> which = judgeable();
-    return which.map(
-        p -> PdeError.of(ResidualSpecs.training(p), new Grid(height), channelsOf(fields, index)));
+    return spec().map(s -> PdeError.of(s, new Grid(height), channelsOf(fields, index)));
+  }
+
+  /** The served student's residual spec, when the sampler named one this build knows. */
+  private Optional<ResidualSpec> spec() {
+    if (judgeable().isEmpty() || residualSpecId.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ResidualSpecs.byId(residualSpecId));
+    } catch (IllegalArgumentException unknown) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -116,12 +130,10 @@ public record ServedModel(
    * breaks the PDE); empty when {@link #pdeError} is.
    */
   public Optional<Field> residualMap(float[] fields, int index) {
-    return judgeable()
+    return spec()
         .map(
-            p -> {
-              Field r =
-                  ArrayEvaluator.residual(
-                      ResidualSpecs.training(p), new Grid(height), channelsOf(fields, index));
+            s -> {
+              Field r = ArrayEvaluator.residual(s, new Grid(height), channelsOf(fields, index));
               double[] v = r.values().clone();
               for (int k = 0; k < v.length; k++) {
                 v[k] = Math.abs(v[k]);

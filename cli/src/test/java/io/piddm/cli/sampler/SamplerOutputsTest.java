@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SamplerOutputsTest {
 
-  static final ServedModel MODEL = new ServedModel("m", 1, "", "darcy", List.of("a", "u"), 8, 8);
+  static final ServedModel MODEL =
+      new ServedModel(
+          "m", 1, "", "darcy", List.of("a", "u"), 8, 8, "darcy/consistent-fv5-harmonic");
 
   static float[] field(float offset) {
     float[] f = new float[MODEL.dim()];
@@ -136,7 +138,7 @@ class SamplerOutputsTest {
     float[] f = field(0);
     assertThat(MODEL.pdeError(f, 0)).isPresent();
     assertThat(MODEL.pdeError(f, 0).get().relative()).isPositive();
-    ServedModel unknown = new ServedModel("m", 1, "", "", List.of("a", "u"), 8, 8);
+    ServedModel unknown = new ServedModel("m", 1, "", "", List.of("a", "u"), 8, 8, "");
     assertThat(unknown.pdeError(f, 0)).isEmpty();
   }
 }

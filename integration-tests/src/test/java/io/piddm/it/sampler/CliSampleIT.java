@@ -148,7 +148,8 @@ class CliSampleIT {
             "darcy",
             model.getGrid().getChannelsList(),
             GRID,
-            GRID);
+            GRID,
+            model.getResidualSpecId());
     for (int i = 0; i < 3; i++) {
       assertThat(pde.get(i).getAsDouble()).isEqualTo(direct.getPdeError(i));
       // the relative error is computed here under the spec the sampler judges with
