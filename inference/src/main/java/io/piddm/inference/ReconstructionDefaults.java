@@ -78,12 +78,6 @@ public record ReconstructionDefaults(Map<Task, TaskSettings> tasks) {
             "reconstruction defaults: every weight is 0, nothing to minimise");
       }
     }
-
-    /** The optimiser settings of a run, with the caller's typicality weight and field cadence. */
-    public Reconstruction.Settings settings(double typicalityWeight, int fieldEvery) {
-      return new Reconstruction.Settings(
-          steps, learningRate, lambdaObs, lambdaPde, lambdaSolution, typicalityWeight, fieldEvery);
-    }
   }
 
   public ReconstructionDefaults {
