@@ -297,6 +297,13 @@ final class ModelCommands {
                 + " 0 keeps the squared error (default: ${DEFAULT-VALUE}).")
     double pseudoHuber;
 
+    @Option(
+        names = "--solved-targets",
+        description =
+            "Replace each pair's u by the solver's solution for the teacher's a, so the student"
+                + " regresses onto fields that solve their PDE (Darcy, Poisson, Helmholtz).")
+    boolean solvedTargets;
+
     @Mixin Optimiser optimiser;
 
     @Override
@@ -315,7 +322,8 @@ final class ModelCommands {
                 residualRamp,
                 residualSolutionOnly ? 0 : coefficientGradient,
                 solutionWeight,
-                pseudoHuber);
+                pseudoHuber,
+                solvedTargets);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

@@ -37,6 +37,12 @@ package io.piddm.diffusion.distill;
  * x0 is hard to fit it settles on the conditional mean — both blur a two-valued coefficient
  * (Darcy's a ∈ {3, 12}) and shrink its spread. The absolute error pulls with a force that does not
  * shrink with the error and fits the conditional median, a value the data takes.
+ *
+ * <p>{@code solvedTargets}: each pair's target u is replaced by the solver's solution for the
+ * teacher's own a ({@link SolvedTargets}; Darcy, Poisson and Helmholtz). The teacher's fields do
+ * not solve their PDE (its u is off by its own error for its a), so with the teacher's x0 the
+ * regression term pulls u away from what the residual term asks; with solved targets both terms ask
+ * for the same u, and a keeps the teacher's value.
  */
 public record DistillSettings(
     int bankSize,
@@ -49,7 +55,8 @@ public record DistillSettings(
     long residualRampSteps,
     double coefficientGradient,
     double solutionWeight,
-    double pseudoHuberScale) {
+    double pseudoHuberScale,
+    boolean solvedTargets) {
 
   public DistillSettings {
     if (bankSize < 1
@@ -90,6 +97,34 @@ public record DistillSettings(
               + ", coefficient gradient "
               + coefficientGradient);
     }
+  }
+
+  /** Settings whose targets are the teacher's x0 as generated. */
+  public DistillSettings(
+      int bankSize,
+      int teacherSteps,
+      long refreshEvery,
+      double refreshFraction,
+      double lambdaTrain,
+      int generationBatch,
+      long residualWarmupSteps,
+      long residualRampSteps,
+      double coefficientGradient,
+      double solutionWeight,
+      double pseudoHuberScale) {
+    this(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        coefficientGradient,
+        solutionWeight,
+        pseudoHuberScale,
+        false);
   }
 
   /** Settings whose regression term is the squared error. */
@@ -204,7 +239,25 @@ public record DistillSettings(
         residualRampSteps,
         coefficientGradient,
         solutionWeight,
-        pseudoHuberScale);
+        pseudoHuberScale,
+        solvedTargets);
+  }
+
+  /** The same settings with the teacher's targets or the solver's ({@code solvedTargets}). */
+  public DistillSettings withSolvedTargets(boolean solved) {
+    return new DistillSettings(
+        bankSize,
+        teacherSteps,
+        refreshEvery,
+        refreshFraction,
+        lambdaTrain,
+        generationBatch,
+        residualWarmupSteps,
+        residualRampSteps,
+        coefficientGradient,
+        solutionWeight,
+        pseudoHuberScale,
+        solved);
   }
 
   /** Whether the residual term's gradient reaches the solution channel only. */

@@ -67,12 +67,16 @@ public final class Distillation {
     Grid grid = new Grid(teacher.resolution());
     UNet net = teacher.net();
     Shape sampleShape = new Shape(pde.channels().size(), grid.size(), grid.size());
-    ResidualSpec spec = ResidualSpecs.training(pde);
+    // the spec the teacher's run chose: the student is judged by what its teacher is judged by
+    ResidualSpec spec = teacher.residualSpec();
     try (NDManager manager = NDManager.newBaseManager();
         DjlParameters teacherWeights = teacher.loadWeights(teacherDir, manager)) {
       PairBank bank =
           new PairBank(teacher.edm(), teacherWeights, distill, sampleShape, training.seed());
       bank.setListener(pairs);
+      SolvedTargets solved =
+          distill.solvedTargets() ? new SolvedTargets(pde, grid, teacher.normalization()) : null;
+      bank.setSolvedTargets(solved);
       StudentObjective objective =
           new StudentObjective(
               teacher.student(),
@@ -109,6 +113,11 @@ public final class Distillation {
         info.put("residualCoefficientGradient", distill.coefficientGradient());
         info.put("solutionWeight", distill.solutionWeight());
         info.put("pseudoHuberScale", distill.pseudoHuberScale());
+        info.put("solvedTargets", distill.solvedTargets());
+        if (solved != null) {
+          info.put("targetsSolved", solved.solved());
+          info.put("targetsRefused", solved.refused());
+        }
         info.put("bankSize", distill.bankSize());
         info.put("teacherSteps", distill.teacherSteps());
         info.put("refreshEvery", distill.refreshEvery());

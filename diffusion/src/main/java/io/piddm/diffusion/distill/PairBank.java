@@ -36,6 +36,7 @@ public final class PairBank {
   private long pairsGenerated;
   private double generationSeconds;
   private PairListener listener = PairListener.NONE;
+  private SolvedTargets solvedTargets;
 
   /** Progress of pair generation, after every batch of the teacher ODE. */
   public interface PairListener {
@@ -66,6 +67,14 @@ public final class PairBank {
   /** Where pair-generation progress goes (the trainer shows the bank's fill as its own phase). */
   public void setListener(PairListener listener) {
     this.listener = listener == null ? PairListener.NONE : listener;
+  }
+
+  /**
+   * Solves every target made from now on for its own a ({@link DistillSettings#solvedTargets}); the
+   * time is counted as pair generation.
+   */
+  public void setSolvedTargets(SolvedTargets targets) {
+    this.solvedTargets = targets;
   }
 
   public boolean isFilled() {
@@ -162,6 +171,9 @@ public final class PairBank {
         float[] values = solved.toFloatArray();
         for (int b = 0; b < n; b++) {
           System.arraycopy(values, b * length, x0, slots[from + b] * length, length);
+          if (solvedTargets != null) {
+            solvedTargets.apply(x0, slots[from + b] * length);
+          }
         }
       }
       listener.onPairs(from + n, slots.length, filling);
