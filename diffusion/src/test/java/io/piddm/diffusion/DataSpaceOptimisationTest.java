@@ -10,6 +10,7 @@ import io.piddm.physics.dataset.DatasetGenerator;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.dataset.DatasetSpec;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpecs;
 import io.piddm.physics.task.DownstreamTask;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,6 +35,7 @@ class DataSpaceOptimisationTest {
     List<ModelEvaluation.TaskReport> start =
         ModelEvaluation.dataSpaceTasks(
             reference,
+            ResidualSpecs.training(Pde.DARCY),
             normalization,
             weights,
             new DataSpaceOptimisation.Settings(1, 0.05),
@@ -43,6 +45,7 @@ class DataSpaceOptimisationTest {
     List<ModelEvaluation.TaskReport> optimised =
         ModelEvaluation.dataSpaceTasks(
             reference,
+            ResidualSpecs.training(Pde.DARCY),
             normalization,
             weights,
             new DataSpaceOptimisation.Settings(300, 0.05),

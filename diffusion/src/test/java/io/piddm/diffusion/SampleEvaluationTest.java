@@ -7,6 +7,7 @@ import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.pde.SampleGenerator;
+import io.piddm.physics.residual.ResidualSpecs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,8 @@ class SampleEvaluationTest {
     List<List<Field>> solver = generate(1, 40, grid);
     List<List<Field>> heldOut = generate(2, 40, grid);
     SampleEvaluation.Report truth =
-        SampleEvaluation.evaluate("ground-truth", Pde.DARCY, grid, solver, heldOut, 1, 0, 0.001);
+        SampleEvaluation.evaluate(
+            "ground-truth", ResidualSpecs.training(Pde.DARCY), grid, solver, heldOut, 1, 0, 0.001);
     assertThat(truth.pdeErrorRelative().get("darcy/consistent-fv5-harmonic")).isLessThan(1e-8);
     assertThat(truth.pdeErrorRelative().get("darcy/published-central-flux")).isGreaterThan(1e-3);
 
@@ -54,7 +56,8 @@ class SampleEvaluationTest {
       noise.add(scrambled);
     }
     SampleEvaluation.Report bad =
-        SampleEvaluation.evaluate("noise", Pde.DARCY, grid, noise, heldOut, 1, 0, 0.001);
+        SampleEvaluation.evaluate(
+            "noise", ResidualSpecs.training(Pde.DARCY), grid, noise, heldOut, 1, 0, 0.001);
     assertThat(bad.pdeErrorRelative().get("darcy/consistent-fv5-harmonic")).isGreaterThan(1e-2);
     assertThat(bad.smse().get("u")).isGreaterThan(truth.smse().get("u"));
 
@@ -74,7 +77,8 @@ class SampleEvaluationTest {
       List<List<Field>> solver = generate(pde, 1, 6, grid);
       List<List<Field>> heldOut = generate(pde, 2, 6, grid);
       SampleEvaluation.Report report =
-          SampleEvaluation.evaluate(pde.id(), pde, grid, solver, heldOut, 1, 0, 0.001);
+          SampleEvaluation.evaluate(
+              pde.id(), ResidualSpecs.training(pde), grid, solver, heldOut, 1, 0, 0.001);
       SampleEvaluation.write(report, pde, solver, dir);
       String json = java.nio.file.Files.readString(dir.resolve(pde.id() + ".json"));
       if (pde != Pde.BURGERS) {

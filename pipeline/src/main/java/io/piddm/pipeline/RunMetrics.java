@@ -26,9 +26,11 @@ final class RunMetrics {
       List<ModelEvaluation.Result> student,
       Map<String, Double> costs) {
     Map<String, Double> metrics = new LinkedHashMap<>();
-    put(metrics, "", pde, student, 1);
-    put(metrics, "teacher_", pde, teacher, 1);
-    put(metrics, "ground_truth_", pde, student, 0);
+    // every PDE error under the spec the student was distilled with, as its evaluation recorded it
+    String judged = student.get(0).samples().get(1).judgedSpec();
+    put(metrics, "", pde, judged, student, 1);
+    put(metrics, "teacher_", pde, judged, teacher, 1);
+    put(metrics, "ground_truth_", pde, judged, student, 0);
     metrics.put("pde_error_ratio", metrics.get("teacher_pde_error") / metrics.get("pde_error"));
     metrics.put(
         "speedup_per_sample",
@@ -42,13 +44,13 @@ final class RunMetrics {
       Map<String, Double> metrics,
       String prefix,
       Pde pde,
+      String judged,
       List<ModelEvaluation.Result> results,
       int index) {
     List<SampleEvaluation.Report> reports =
         results.stream().map(r -> r.samples().get(index)).toList();
-    String consistent = ResidualSpecs.training(pde).id();
     String published = ResidualSpecs.publishedCompatible(pde).id();
-    metrics.put(prefix + "pde_error", mean(reports, r -> r.pdeErrorRelative().get(consistent)));
+    metrics.put(prefix + "pde_error", mean(reports, r -> r.pdeErrorRelative().get(judged)));
     metrics.put(
         prefix + "pde_error_published", mean(reports, r -> r.pdeErrorRelative().get(published)));
     if (index == 0) {

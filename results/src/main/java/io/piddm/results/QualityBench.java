@@ -23,7 +23,7 @@ import io.piddm.physics.dataset.DatasetSpec;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
 import io.piddm.physics.pde.Pde;
-import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.pipeline.CodeVersion;
 import io.piddm.pipeline.RunListener;
 import io.piddm.pipeline.RunPipeline;
@@ -135,7 +135,9 @@ public final class QualityBench {
             bench.resolve("teacher"),
             n -> {});
     methods.add(MethodRow.of(teacher.samples().get(0), "ground-truth", "solver"));
-    methods.add(referenceRow(heldOut, bench.resolve(REFERENCE_SET)));
+    // every row is judged with the spec the benchmarked student was distilled with
+    ResidualSpec spec = TrainedModel.read(pipeline.studentDir()).residualSpec();
+    methods.add(referenceRow(spec, heldOut, bench.resolve(REFERENCE_SET)));
     String heun = teacher.samples().get(1).method();
     methods.add(MethodRow.of(teacher.samples().get(1), heun, "DJL"));
     saveSamples(samples, heun, bench.resolve("teacher"));
@@ -144,6 +146,7 @@ public final class QualityBench {
     log.accept("seed " + seed + ": data-space baseline (no model) on the same tasks");
     ModelEvaluation.dataSpaceTasks(
             heldOut,
+            spec,
             TrainedModel.read(pipeline.teacherDir()).normalization(),
             settings.guidance(),
             settings.dataSpace(),
@@ -153,7 +156,8 @@ public final class QualityBench {
         .forEach(t -> tasks.add(TaskRow.of(t)));
 
     log.accept("seed " + seed + ": teacher with residual guidance");
-    methods.add(guidedTeacher(pipeline.teacherDir(), heldOut, bench.resolve("teacher-guided")));
+    methods.add(
+        guidedTeacher(spec, pipeline.teacherDir(), heldOut, bench.resolve("teacher-guided")));
 
     log.accept("seed " + seed + ": student distilled with λ_train = 0 from the same pairs");
     Path control = dir.resolve("student-lambda0");
@@ -177,7 +181,8 @@ public final class QualityBench {
       int largest = settings.refinementSteps().stream().max(Integer::compare).orElseThrow();
       for (int k : settings.refinementSteps()) {
         methods.add(
-            refined(onnx, k, heldOut, bench.resolve("piddm-ref"), k == largest ? samples : null));
+            refined(
+                onnx, spec, k, heldOut, bench.resolve("piddm-ref"), k == largest ? samples : null));
       }
       for (ReconstructionEvaluation.TaskReport t :
           ReconstructionEvaluation.evaluate(
@@ -224,7 +229,8 @@ public final class QualityBench {
    * The teacher sampled with the guidance of the downstream tasks but nothing observed: only the
    * residual term steers it (DiffusionPDE-style), from the same noise stream as the Heun samples.
    */
-  private MethodRow guidedTeacher(Path teacherDir, Path heldOut, Path out) throws IOException {
+  private MethodRow guidedTeacher(ResidualSpec spec, Path teacherDir, Path heldOut, Path out)
+      throws IOException {
     TrainedModel model = TrainedModel.read(teacherDir);
     Pde pde = model.pdeKind();
     int size = model.resolution();
@@ -233,12 +239,7 @@ public final class QualityBench {
     int n = settings.samples();
     Grid grid = new Grid(size);
     GuidedSampler guided =
-        new GuidedSampler(
-            model.edm(),
-            model.normalization(),
-            ResidualSpecs.training(pde),
-            grid,
-            settings.guidance());
+        new GuidedSampler(model.edm(), model.normalization(), spec, grid, settings.guidance());
     float[] generated = new float[n * length];
     long start = System.nanoTime();
     try (NDManager manager = NDManager.newBaseManager();
@@ -265,7 +266,7 @@ public final class QualityBench {
     return MethodRow.of(
         judged(
             "teacher-guided",
-            pde,
+            spec,
             grid,
             generated,
             n,
@@ -282,7 +283,8 @@ public final class QualityBench {
    * term, as the sampler's Generate runs them; the first fields are saved under {@code samples}
    * unless it is null.
    */
-  private MethodRow refined(StudentModel onnx, int k, Path heldOut, Path out, Path samples)
+  private MethodRow refined(
+      StudentModel onnx, ResidualSpec spec, int k, Path heldOut, Path out, Path samples)
       throws IOException, ai.onnxruntime.OrtException {
     int n = settings.samples();
     QualitySettings.Refinement r = settings.refinement();
@@ -308,7 +310,8 @@ public final class QualityBench {
       save(samples.resolve(method + ".npy"), fields, pde.channels().size(), onnx.gridSize());
     }
     return MethodRow.of(
-        judged(method, pde, new Grid(onnx.gridSize()), fields, n, heldOut, 1 + 2 * k, seconds, out),
+        judged(
+            method, spec, new Grid(onnx.gridSize()), fields, n, heldOut, 1 + 2 * k, seconds, out),
         method,
         "ONNX Runtime");
   }
@@ -319,7 +322,8 @@ public final class QualityBench {
    * differ by, the floor to read the methods' ratios against. Generated once, the same for every
    * training seed, through the generator the held-out set comes from.
    */
-  private MethodRow referenceRow(Path heldOut, Path out) throws IOException, InterruptedException {
+  private MethodRow referenceRow(ResidualSpec spec, Path heldOut, Path out)
+      throws IOException, InterruptedException {
     Pde pde = settings.base().pde();
     int size = settings.base().resolution();
     int n = settings.samples();
@@ -333,7 +337,7 @@ public final class QualityBench {
     float[] fields =
         NpyFile.read(set.resolve(DatasetGenerator.FIELDS), Integer.MAX_VALUE).asFloatArray();
     return MethodRow.of(
-        judged(REFERENCE_SET, pde, new Grid(size), fields, n, heldOut, 0, 0, out),
+        judged(REFERENCE_SET, spec, new Grid(size), fields, n, heldOut, 0, 0, out),
         REFERENCE_SET,
         "solver");
   }
@@ -362,7 +366,7 @@ public final class QualityBench {
 
   private SampleEvaluation.Report judged(
       String method,
-      Pde pde,
+      ResidualSpec spec,
       Grid grid,
       float[] generated,
       int n,
@@ -371,6 +375,7 @@ public final class QualityBench {
       double seconds,
       Path out)
       throws IOException {
+    Pde pde = spec.pde();
     int channels = pde.channels().size();
     DatasetSidecar sidecar = DatasetSidecar.read(heldOut);
     float[] referenceData =
@@ -380,7 +385,7 @@ public final class QualityBench {
     List<List<Field>> samples = SampleEvaluation.fields(generated, n, channels, grid.size());
     SampleEvaluation.Report report =
         SampleEvaluation.evaluate(
-            method, pde, grid, samples, reference, settings.sampleSeed(), evaluations, seconds);
+            method, spec, grid, samples, reference, settings.sampleSeed(), evaluations, seconds);
     SampleEvaluation.write(report, pde, samples, out);
     return report;
   }

@@ -24,6 +24,24 @@ public record QualityReport(
     double solverSecondsPerField,
     List<SeedResult> perSeed) {
 
+  /**
+   * The id of the residual spec every row's PDE error is judged with (the benchmarked students'
+   * own); a report whose rows name none or disagree is refused.
+   */
+  public String residualSpec() {
+    java.util.Set<String> specs = new java.util.LinkedHashSet<>();
+    for (SeedResult seed : perSeed) {
+      for (MethodRow row : seed.methods()) {
+        specs.add(row.judgedSpec());
+      }
+    }
+    if (specs.size() != 1 || specs.contains(null)) {
+      throw new IllegalStateException(
+          pde + " quality report: its rows must all name one judged residual spec, got " + specs);
+    }
+    return specs.iterator().next();
+  }
+
   /** One training seed: its methods, its downstream tasks and what training cost. */
   public record SeedResult(
       long seed, List<MethodRow> methods, List<TaskRow> tasks, Map<String, Double> costs) {}
@@ -36,10 +54,13 @@ public record QualityReport(
    * @param solutionConsistencyThresholded the same with Darcy's a thresholded to {3, 12}; NaN for
    *     the other PDEs
    * @param solutionConsistencyFailed samples whose a the solver refused (counted as +∞)
+   * @param judgedSpec the id of the residual spec the row's PDE error is judged with: the spec the
+   *     benchmarked student was distilled with, for every row of a seed
    */
   public record MethodRow(
       String method,
       String engine,
+      String judgedSpec,
       int samples,
       int networkEvaluations,
       double secondsPerSample,
@@ -55,6 +76,7 @@ public record QualityReport(
       return new MethodRow(
           method,
           engine,
+          report.judgedSpec(),
           report.samples(),
           report.networkEvaluations(),
           report.secondsPerSample(),

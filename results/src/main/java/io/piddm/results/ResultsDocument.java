@@ -280,9 +280,9 @@ public final class ResultsDocument {
   private static String section(QualityReport r, Path results) throws IOException {
     Path figures = results.resolve(FIGURES_DIR);
     Pde pde = Pde.parse(r.pde());
-    // the solver's own stencil where the PDE has one; Burgers is judged with its training spec
-    String consistent = ResidualSpecs.training(pde).id();
-    String judged = judgedLabel(pde);
+    // the spec the benchmarked students were distilled with, as the report's rows record it
+    String consistent = r.residualSpec();
+    String judged = judgedLabel(pde, consistent);
     String published = ResidualSpecs.publishedCompatible(pde).id();
     boolean solvable = SolutionConsistency.applies(pde);
     boolean thresholded = pde == Pde.DARCY;
@@ -529,10 +529,10 @@ public final class ResultsDocument {
   }
 
   /** The PDE error the target is judged on, as the table's column names it. */
-  private static String judgedLabel(Pde pde) {
-    return ResidualSpecs.hasConsistent(pde)
+  private static String judgedLabel(Pde pde, String spec) {
+    return ResidualSpecs.hasConsistent(pde) && spec.equals(ResidualSpecs.consistent(pde).id())
         ? "consistent"
-        : "`" + ResidualSpecs.training(pde).id() + "`";
+        : "`" + spec + "`";
   }
 
   /** How many times below the teacher's PIDDM-1's PDE error must be (issue #16). */
@@ -585,7 +585,7 @@ public final class ResultsDocument {
    */
   static String verdict(QualityReport r) {
     Pde pde = Pde.parse(r.pde());
-    String spec = ResidualSpecs.training(pde).id();
+    String spec = r.residualSpec();
     List<String> channels = pde.channels();
     double target = residualTarget(pde);
     StringBuilder md = new StringBuilder("### Verdict: the target\n\n");
@@ -597,7 +597,7 @@ public final class ResultsDocument {
                 + " each training seed (student and teacher of the same seed), then their mean ±"
                 + " sample std, on which the verdict is given. PIDDM λ_train = 0 is judged the same"
                 + " way for comparison, not as a target.%n%n",
-            judgedLabel(pde),
+            judgedLabel(pde, spec),
             bound(target),
             bound(SAMPLE_LIMIT)));
     md.append("| student | seed | teacher / student PDE error (≥ ")

@@ -1,6 +1,7 @@
 package io.piddm.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.edm.GuidedSampler;
@@ -210,7 +211,7 @@ class QualityBenchTest {
       SampleEvaluation.Report again =
           SampleEvaluation.evaluate(
               method,
-              Pde.DARCY,
+              ResidualSpecs.byId(report.residualSpec()),
               new Grid(16),
               SampleEvaluation.fields(array.asFloatArray(), 3, 2, 16),
               SampleEvaluation.fields(heldOut, settings.heldOutCount(), 2, 16),
@@ -338,6 +339,7 @@ class QualityBenchTest {
     return new QualityReport.MethodRow(
         method,
         "DJL",
+        ResidualSpecs.training(Pde.DARCY).id(),
         32,
         1,
         0.01,
@@ -376,6 +378,47 @@ class QualityBenchTest {
         List.of(1L, 2L),
         0.1,
         seeds);
+  }
+
+  @Test
+  void aReportIsJudgedWithTheSpecItsRowsRecordAndRefusesRowsThatDisagree() {
+    QualityReport report = handMade(0.05, 0.16, 0.01);
+    assertThat(report.residualSpec()).isEqualTo("darcy/consistent-fv5-harmonic");
+
+    QualityReport.MethodRow other = report.perSeed().get(1).methods().get(0);
+    List<QualityReport.MethodRow> mixed = new ArrayList<>(report.perSeed().get(1).methods());
+    mixed.set(
+        0,
+        new QualityReport.MethodRow(
+            other.method(),
+            other.engine(),
+            "darcy/published-central-flux",
+            other.samples(),
+            other.networkEvaluations(),
+            other.secondsPerSample(),
+            other.pdeErrorRelative(),
+            other.mmse(),
+            other.smse(),
+            other.solutionConsistency(),
+            other.solutionConsistencyThresholded(),
+            other.solutionConsistencyFailed()));
+    QualityReport disagreeing =
+        new QualityReport(
+            report.pde(),
+            report.resolution(),
+            report.codeVersion(),
+            report.machine(),
+            report.finishedAt(),
+            report.wallSeconds(),
+            report.settings(),
+            report.seeds(),
+            report.solverSecondsPerField(),
+            List.of(
+                report.perSeed().get(0),
+                new QualityReport.SeedResult(2, mixed, List.of(), Map.of())));
+    assertThatThrownBy(disagreeing::residualSpec)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("darcy/published-central-flux");
   }
 
   @Test

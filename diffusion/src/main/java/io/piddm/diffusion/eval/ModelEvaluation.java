@@ -23,7 +23,7 @@ import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
 import io.piddm.physics.random.Seeds;
 import io.piddm.physics.render.FieldRenderer;
-import io.piddm.physics.residual.ResidualSpecs;
+import io.piddm.physics.residual.ResidualSpec;
 import io.piddm.physics.task.DownstreamTask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -124,9 +124,10 @@ public final class ModelEvaluation {
     List<SampleEvaluation.Report> reports = new ArrayList<>();
     List<TaskReport> tasks = new ArrayList<>();
     Files.createDirectories(outputDir);
+    ResidualSpec judged = model.residualSpec();
     SampleEvaluation.Report truth =
         SampleEvaluation.evaluate(
-            "ground-truth", pde, grid, reference, reference, sidecar.seed(), 0, 0);
+            "ground-truth", judged, grid, reference, reference, sidecar.seed(), 0, 0);
     SampleEvaluation.write(truth, pde, reference, outputDir);
     reports.add(truth);
 
@@ -165,13 +166,13 @@ public final class ModelEvaluation {
           SampleEvaluation.fields(generated, settings.samples(), channels, size);
       SampleEvaluation.Report report =
           SampleEvaluation.evaluate(
-              method, pde, grid, samples, reference, settings.seed(), evaluations, seconds);
+              method, judged, grid, samples, reference, settings.seed(), evaluations, seconds);
       SampleEvaluation.write(report, pde, samples, outputDir);
       reports.add(report);
 
       if (teacher && settings.tasks() > 0) {
         GuidedSampler guided =
-            new GuidedSampler(edm, normalization, model.residualSpec(), grid, settings.guided());
+            new GuidedSampler(edm, normalization, judged, grid, settings.guided());
         int count = Math.min(settings.tasks(), reference.size());
         Estimator withGuidance =
             (scope, k, observed, mask) ->
@@ -236,10 +237,12 @@ public final class ModelEvaluation {
   /**
    * The no-model baseline of the downstream tasks on the first {@code count} reference fields:
    * {@link DataSpaceOptimisation} of the guided teacher's objective (weights from {@code weights}),
-   * the sparse task observing {@code sparsePoints}.
+   * the sparse task observing {@code sparsePoints}, with the residual {@code spec} of the model it
+   * is compared with.
    */
   public static List<TaskReport> dataSpaceTasks(
       Path referenceDir,
+      ResidualSpec spec,
       Normalization normalization,
       GuidedSampler.Settings weights,
       DataSpaceOptimisation.Settings settings,
@@ -249,11 +252,15 @@ public final class ModelEvaluation {
       throws IOException {
     DatasetSidecar sidecar = DatasetSidecar.read(referenceDir);
     Pde pde = Pde.parse(sidecar.pde());
+    if (spec.pde() != pde) {
+      throw new IllegalArgumentException(
+          "reference " + referenceDir + " holds " + pde.id() + ", the spec is " + spec.id());
+    }
     float[] referenceData =
         NpyFile.read(referenceDir.resolve("fields.npy"), Integer.MAX_VALUE).asFloatArray();
     GuidanceLoss loss =
         new GuidanceLoss(
-            ResidualSpecs.training(pde),
+            spec,
             new Grid(sidecar.resolution()),
             normalization,
             weights.zetaObservation(),

@@ -30,10 +30,16 @@ import org.jetbrains.bio.npy.NpyFile;
  */
 public final class SampleEvaluation {
 
-  /** One row of a quality table. */
+  /**
+   * One row of a quality table.
+   *
+   * @param judgedSpec the id of the residual spec the evaluated model was trained with: the PDE
+   *     error that judges it (every spec of the PDE is reported beside it)
+   */
   public record Report(
       String method,
       String pde,
+      String judgedSpec,
       int resolution,
       int samples,
       int referenceSamples,
@@ -89,18 +95,27 @@ public final class SampleEvaluation {
     return samples;
   }
 
+  /**
+   * Judges {@code generated} against {@code reference}; {@code judged} is the model's own residual
+   * spec (the PDE error its table reads), reported beside every other spec of the PDE.
+   */
   public static Report evaluate(
       String method,
-      Pde pde,
+      ResidualSpec judged,
       Grid grid,
       List<List<Field>> generated,
       List<List<Field>> reference,
       long seed,
       int networkEvaluations,
       double secondsPerSample) {
+    Pde pde = judged.pde();
     Map<String, Double> absolute = new LinkedHashMap<>();
     Map<String, Double> relative = new LinkedHashMap<>();
-    for (ResidualSpec spec : ResidualSpecs.forPde(pde)) {
+    List<ResidualSpec> specs = new ArrayList<>(ResidualSpecs.forPde(pde));
+    if (specs.stream().noneMatch(s -> s.id().equals(judged.id()))) {
+      specs.add(0, judged);
+    }
+    for (ResidualSpec spec : specs) {
       double sumAbsolute = 0;
       double sumRelative = 0;
       for (List<Field> sample : generated) {
@@ -125,6 +140,7 @@ public final class SampleEvaluation {
     return new Report(
         method,
         pde.id(),
+        judged.id(),
         grid.size(),
         generated.size(),
         reference.size(),
@@ -171,9 +187,9 @@ public final class SampleEvaluation {
         arrays,
         new int[] {generated.size(), channels, report.resolution(), report.resolution()});
     List<FieldRenderer.Panel> panels = new ArrayList<>();
-    // each sample's channels and its residual map under the training spec (the consistent one
-    // where the PDE has it), where R ≠ 0 shows
-    ResidualSpec consistent = ResidualSpecs.training(pde);
+    // each sample's channels and its residual map under the spec that judges the model, where
+    // R ≠ 0 shows
+    ResidualSpec judged = ResidualSpecs.byId(report.judgedSpec());
     Grid grid = new Grid(report.resolution());
     for (int n = 0; n < Math.min(4, generated.size()); n++) {
       for (int c = 0; c < pde.channels().size(); c++) {
@@ -183,7 +199,7 @@ public final class SampleEvaluation {
       }
       panels.add(
           new FieldRenderer.Panel(
-              ArrayEvaluator.residual(consistent, grid, generated.get(n)),
+              ArrayEvaluator.residual(judged, grid, generated.get(n)),
               report.method() + " #" + n + " residual"));
     }
     FieldRenderer.writePng(

@@ -74,13 +74,17 @@ public record TrainedModel(
   }
 
   /**
-   * The residual spec this model is judged with: a student's is the one it was distilled with
-   * (recorded in its card, checked against this build's definition); a teacher, trained without a
-   * residual, is judged with the spec its students are distilled with.
+   * The residual spec this model is judged with, as its card records it (checked against this
+   * build's definition): the one its teacher's run chose, which a student is distilled with. A
+   * teacher's card written before teachers recorded it is read as naming the spec such runs chose.
    */
   public ResidualSpec residualSpec() {
     Object id = training.get(RESIDUAL_SPEC);
     if (id == null) {
+      if (!TEACHER.equals(kind)) {
+        throw new IllegalStateException(
+            "a " + kind + " card without " + RESIDUAL_SPEC + ": distilled before specs travelled");
+      }
       return ResidualSpecs.training(pdeKind());
     }
     @SuppressWarnings("unchecked")

@@ -10,6 +10,8 @@ import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.physics.dataset.DatasetSidecar;
 import io.piddm.physics.pde.FieldConstraints;
 import io.piddm.physics.pde.Pde;
+import io.piddm.physics.residual.ResidualSpec;
+import io.piddm.physics.residual.ResidualSpecs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -71,6 +73,11 @@ public final class TeacherTraining {
       dataset.put("generator", sidecar.generator());
       Map<String, Object> training = new LinkedHashMap<>(settings.describe());
       training.put("objective", "edm-teacher");
+      // where a run chooses its residual spec: the teacher's samples are judged and guided with it
+      // and its students are distilled with it
+      ResidualSpec spec = ResidualSpecs.training(pde);
+      training.put(TrainedModel.RESIDUAL_SPEC, spec.id());
+      training.put(TrainedModel.RESIDUAL_SPEC_DEFINITION, spec.definition());
       training.put("skippedSteps", trainer.skippedSteps());
       training.put("seconds", (System.nanoTime() - started) / 1e9);
       TrainedModel model =
