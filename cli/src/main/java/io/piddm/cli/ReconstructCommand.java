@@ -1,12 +1,12 @@
 package io.piddm.cli;
 
+import io.piddm.api.sampler.ReconstructSpec;
+import io.piddm.api.sampler.Reconstructed;
+import io.piddm.api.sampler.SamplerClient;
+import io.piddm.api.sampler.ServedModel;
 import io.piddm.cli.sampler.NpyFields;
 import io.piddm.cli.sampler.Observations;
-import io.piddm.cli.sampler.ReconstructSpec;
-import io.piddm.cli.sampler.Reconstructed;
-import io.piddm.cli.sampler.SamplerClient;
 import io.piddm.cli.sampler.SamplerOutputs;
-import io.piddm.cli.sampler.ServedModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

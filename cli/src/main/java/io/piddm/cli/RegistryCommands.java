@@ -2,6 +2,7 @@ package io.piddm.cli;
 
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
+import io.piddm.api.registry.RegistryClient;
 import io.piddm.proto.v1.AliasMove;
 import io.piddm.proto.v1.AliasRecord;
 import io.piddm.proto.v1.GetAliasHistoryRequest;
@@ -14,7 +15,6 @@ import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.ModelSummary;
 import io.piddm.proto.v1.RollbackAliasRequest;
 import io.piddm.proto.v1.VersionSelector;
-import io.piddm.registry.client.RegistryClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package io.piddm.cli;
 
-import io.piddm.cli.sampler.Generated;
-import io.piddm.cli.sampler.SamplerClient;
+import io.piddm.api.sampler.Generated;
+import io.piddm.api.sampler.SamplerClient;
 import io.piddm.cli.sampler.SamplerOutputs;
 import java.io.PrintWriter;
 import java.nio.file.Files;

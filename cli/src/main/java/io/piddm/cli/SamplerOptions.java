@@ -1,7 +1,7 @@
 package io.piddm.cli;
 
 import com.google.gson.GsonBuilder;
-import io.piddm.cli.sampler.SamplerClient;
+import io.piddm.api.sampler.SamplerClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,6 @@
 package io.piddm.cli;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
-import io.piddm.proto.v1.CancelRunRequest;
-import io.piddm.proto.v1.GetRunRequest;
-import io.piddm.proto.v1.ListRunsRequest;
+import io.piddm.api.trainer.TrainerClient;
 import io.piddm.proto.v1.ListRunsResponse;
 import io.piddm.proto.v1.Pde;
 import io.piddm.proto.v1.PublishSettings;
@@ -14,16 +9,11 @@ import io.piddm.proto.v1.RunEvent;
 import io.piddm.proto.v1.RunPhase;
 import io.piddm.proto.v1.RunSpec;
 import io.piddm.proto.v1.RunState;
-import io.piddm.proto.v1.StartRunRequest;
-import io.piddm.proto.v1.TrainerServiceGrpc;
-import io.piddm.proto.v1.WatchRunRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -55,81 +45,60 @@ final class TrainerCommands {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
-    Client open() throws IOException {
-      return new Client(trainer, Tokens.resolve(token, "PIDDM_TRAINER_TOKEN", "trainer"));
+    TrainerClient open() throws IOException {
+      return new TrainerClient(trainer, Tokens.resolve(token, "PIDDM_TRAINER_TOKEN", "trainer"));
     }
   }
 
-  /** A channel to the trainer with the token attached. */
-  static final class Client implements AutoCloseable {
-    private final ManagedChannel channel;
-    final TrainerServiceGrpc.TrainerServiceBlockingStub stub;
-
-    Client(String target, String token) {
-      channel = io.piddm.probe.GrpcChannels.forTarget(target).build();
-      TrainerServiceGrpc.TrainerServiceBlockingStub s = TrainerServiceGrpc.newBlockingStub(channel);
-      if (token != null) {
-        Metadata headers = new Metadata();
-        headers.put(
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-        s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-      }
-      stub = s;
+  /**
+   * Follows a run until it ends, with a progress bar per phase on stderr (phase messages above
+   * them); returns the run as it ended.
+   */
+  static Run follow(TrainerClient client, String runId, PrintWriter log) {
+    try (PhaseBars bars = new PhaseBars(log)) {
+      return client.watch(runId, bars);
     }
+  }
 
-    Run get(String runId) {
-      return stub.withDeadlineAfter(30, TimeUnit.SECONDS)
-          .getRun(GetRunRequest.newBuilder().setRunId(runId).build())
-          .getRun();
-    }
+  /** A run's events as progress bars, one per phase, with the phase messages printed above. */
+  private static final class PhaseBars
+      implements java.util.function.Consumer<RunEvent>, AutoCloseable {
+    private final PrintWriter log;
+    private ProgressBar bar;
+    private RunPhase barPhase = RunPhase.RUN_PHASE_UNSPECIFIED;
 
-    /**
-     * Follows a run until it ends, with a progress bar per phase on stderr (phase messages above
-     * them); returns the run as it ended.
-     */
-    Run follow(String runId, PrintWriter log) {
-      Iterator<RunEvent> events =
-          stub.watchRun(WatchRunRequest.newBuilder().setRunId(runId).build());
-      ProgressBar bar = null;
-      RunPhase barPhase = RunPhase.RUN_PHASE_UNSPECIFIED;
-      try {
-        while (events.hasNext()) {
-          RunEvent e = events.next();
-          if (!e.getMessage().isEmpty()) {
-            if (bar != null) {
-              bar.close();
-              bar = null;
-              barPhase = RunPhase.RUN_PHASE_UNSPECIFIED;
-            }
-            log.printf("[%s] %s%n", phaseName(e.getPhase()), e.getMessage());
-            log.flush();
-          }
-          if (e.getTotalSteps() > 0) {
-            if (bar == null || barPhase != e.getPhase()) {
-              if (bar != null) {
-                bar.close();
-              }
-              bar = ProgressBars.onStderr(phaseName(e.getPhase()), e.getTotalSteps());
-              barPhase = e.getPhase();
-            }
-            bar.stepTo(e.getStep());
-            Double loss = e.getLossesMap().get("loss");
-            bar.setExtraMessage(
-                (loss == null ? "" : String.format(" loss %.4f", loss))
-                    + (e.getSkippedSteps() > 0 ? " skipped " + e.getSkippedSteps() : ""));
-          }
-        }
-      } finally {
-        if (bar != null) {
-          bar.close();
-        }
-      }
-      return get(runId);
+    PhaseBars(PrintWriter log) {
+      this.log = log;
     }
 
     @Override
-    public void close() throws InterruptedException {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    public void accept(RunEvent e) {
+      if (!e.getMessage().isEmpty()) {
+        close();
+        log.printf("[%s] %s%n", phaseName(e.getPhase()), e.getMessage());
+        log.flush();
+      }
+      if (e.getTotalSteps() > 0) {
+        if (bar == null || barPhase != e.getPhase()) {
+          close();
+          bar = ProgressBars.onStderr(phaseName(e.getPhase()), e.getTotalSteps());
+          barPhase = e.getPhase();
+        }
+        bar.stepTo(e.getStep());
+        Double loss = e.getLossesMap().get("loss");
+        bar.setExtraMessage(
+            (loss == null ? "" : String.format(" loss %.4f", loss))
+                + (e.getSkippedSteps() > 0 ? " skipped " + e.getSkippedSteps() : ""));
+      }
+    }
+
+    @Override
+    public void close() {
+      if (bar != null) {
+        bar.close();
+        bar = null;
+        barPhase = RunPhase.RUN_PHASE_UNSPECIFIED;
+      }
     }
   }
 
@@ -305,13 +274,8 @@ final class TrainerCommands {
     public Integer call() throws Exception {
       RunSpec runSpec = spec();
       PrintWriter out = spec.commandLine().getOut();
-      try (Client client = connection.open()) {
-        Run run =
-            client
-                .stub
-                .withDeadlineAfter(30, TimeUnit.SECONDS)
-                .startRun(StartRunRequest.newBuilder().setSpec(runSpec).build())
-                .getRun();
+      try (TrainerClient client = connection.open()) {
+        Run run = client.start(runSpec);
         if (detach) {
           if (connection.json) {
             RegistryCommands.printJson(out, run);
@@ -326,7 +290,7 @@ final class TrainerCommands {
         spec.commandLine()
             .getErr()
             .println("run " + run.getRunId() + " started (Ctrl-C detaches; the run goes on)");
-        Run ended = client.follow(run.getRunId(), spec.commandLine().getErr());
+        Run ended = follow(client, run.getRunId(), spec.commandLine().getErr());
         report(ended, connection.json, out);
         return exitCode(ended);
       }
@@ -438,23 +402,9 @@ final class TrainerCommands {
         }
       }
       PrintWriter out = spec.commandLine().getOut();
-      try (Client client = connection.open()) {
-        ListRunsResponse.Builder all = ListRunsResponse.newBuilder();
-        String page = "";
-        do {
-          ListRunsResponse r =
-              client
-                  .stub
-                  .withDeadlineAfter(30, TimeUnit.SECONDS)
-                  .listRuns(
-                      ListRunsRequest.newBuilder()
-                          .setState(filter)
-                          .setPageSize(100)
-                          .setPageToken(page)
-                          .build());
-          all.addAllRuns(r.getRunsList());
-          page = r.getNextPageToken();
-        } while (!page.isEmpty());
+      try (TrainerClient client = connection.open()) {
+        ListRunsResponse all =
+            ListRunsResponse.newBuilder().addAllRuns(client.list(filter)).build();
         if (connection.json) {
           RegistryCommands.printJson(out, all);
           return 0;
@@ -497,7 +447,7 @@ final class TrainerCommands {
       @Override
       public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Client client = connection.open()) {
+        try (TrainerClient client = connection.open()) {
           Run run = client.get(runId);
           if (connection.json) {
             RegistryCommands.printJson(out, run);
@@ -530,8 +480,8 @@ final class TrainerCommands {
       @Override
       public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Client client = connection.open()) {
-          Run ended = client.follow(runId, spec.commandLine().getErr());
+        try (TrainerClient client = connection.open()) {
+          Run ended = follow(client, runId, spec.commandLine().getErr());
           report(ended, connection.json, out);
           return exitCode(ended);
         }
@@ -556,17 +506,8 @@ final class TrainerCommands {
       @Override
       public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        try (Client client = connection.open()) {
-          Run run =
-              client
-                  .stub
-                  .withDeadlineAfter(60, TimeUnit.SECONDS)
-                  .cancelRun(
-                      CancelRunRequest.newBuilder()
-                          .setRunId(runId)
-                          .setReason(reason == null ? "" : reason)
-                          .build())
-                  .getRun();
+        try (TrainerClient client = connection.open()) {
+          Run run = client.cancel(runId, reason);
           if (connection.json) {
             RegistryCommands.printJson(out, run);
           } else {

@@ -1,9 +1,9 @@
 package io.piddm.pipeline;
 
+import io.piddm.api.registry.RegistryNames;
 import io.piddm.diffusion.distill.DistillSettings;
 import io.piddm.diffusion.train.TrainSettings;
 import io.piddm.physics.pde.Pde;
-import io.piddm.registry.client.RegistryNames;
 import java.util.List;
 import java.util.Map;
 

@@ -161,13 +161,14 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
   private ModelInferResponse inferWith(LoadedModel m, ModelInferRequest request) throws Exception {
     StudentModel s = m.student();
     if (request.getInputsCount() != 1 || !request.getInputs(0).getName().equals("eps")) {
-      throw Tensors.invalid(
+      throw InvalidArgument.of(
           "ModelInfer takes exactly one input named 'eps', got "
               + request.getInputsList().stream().map(i -> i.getName()).toList());
     }
     var input = request.getInputs(0);
     if (!input.getDatatype().equals("FP32")) {
-      throw Tensors.invalid("input eps: datatype must be FP32, got '" + input.getDatatype() + "'");
+      throw InvalidArgument.of(
+          "input eps: datatype must be FP32, got '" + input.getDatatype() + "'");
     }
     long[] got = input.getShapeList().stream().mapToLong(Long::longValue).toArray();
     long[] field = s.fieldShape();
@@ -176,7 +177,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
         || got[1] != field[0]
         || got[2] != field[1]
         || got[3] != field[2]) {
-      throw Tensors.invalid(
+      throw InvalidArgument.of(
           "input eps: shape "
               + Arrays.toString(got)
               + " is not [N, "
@@ -196,18 +197,18 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
     float[] eps = new float[total];
     if (request.getRawInputContentsCount() > 0) {
       if (request.getRawInputContentsCount() != 1) {
-        throw Tensors.invalid("raw_input_contents must hold one entry per input (1)");
+        throw InvalidArgument.of("raw_input_contents must hold one entry per input (1)");
       }
       ByteString raw = request.getRawInputContents(0);
       if (raw.size() != (long) total * 4) {
-        throw Tensors.invalid(
+        throw InvalidArgument.of(
             "input eps: raw contents hold " + raw.size() + " bytes, expected " + total * 4);
       }
       raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(eps);
     } else {
       var values = input.getContents().getFp32ContentsList();
       if (values.size() != total) {
-        throw Tensors.invalid(
+        throw InvalidArgument.of(
             "input eps: fp32_contents hold " + values.size() + " values, expected " + total);
       }
       for (int k = 0; k < total; k++) {
@@ -216,7 +217,7 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
     }
     for (int k = 0; k < total; k++) {
       if (!Float.isFinite(eps[k])) {
-        throw Tensors.invalid("input eps: element " + k + " is " + eps[k]);
+        throw InvalidArgument.of("input eps: element " + k + " is " + eps[k]);
       }
     }
     float[] x = s.decode(eps, n);

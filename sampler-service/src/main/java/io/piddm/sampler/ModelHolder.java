@@ -9,14 +9,11 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.piddm.api.registry.RegistryClient;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.AliasEvent;
-import io.piddm.proto.v1.DownloadRequest;
-import io.piddm.proto.v1.DownloadResponse;
-import io.piddm.proto.v1.FileEntry;
 import io.piddm.proto.v1.GetAliasRequest;
-import io.piddm.proto.v1.GetVersionRequest;
 import io.piddm.proto.v1.Grid;
 import io.piddm.proto.v1.LoadFailure;
 import io.piddm.proto.v1.LoadState;
@@ -24,24 +21,15 @@ import io.piddm.proto.v1.ModelIdentity;
 import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.Pde;
 import io.piddm.proto.v1.RegistryServiceGrpc;
-import io.piddm.proto.v1.VersionSelector;
 import io.piddm.proto.v1.WatchAliasesRequest;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -324,70 +312,14 @@ public class ModelHolder {
         return;
       }
       pending.set(target);
-      VersionSelector selector =
-          VersionSelector.newBuilder().setModelName(model).setVersion(target).build();
-      ModelManifest manifest =
-          stub.getVersion(GetVersionRequest.newBuilder().setSelector(selector).build())
-              .getManifest();
       Path dir = Path.of(config.cacheDir(), model, Long.toString(target));
-      Files.createDirectories(dir);
-      for (FileEntry file : manifest.getFilesList()) {
-        download(selector, file, dir);
-      }
+      ModelManifest manifest = new RegistryClient(registry, null).download(model, target, dir);
       loadFolder(dir, manifest, config.alias());
     } catch (Exception e) {
       fail(target, "registry " + model + "@" + config.alias() + ": " + e.getMessage(), e);
     } finally {
       pending.set(0);
     }
-  }
-
-  private void download(VersionSelector selector, FileEntry file, Path dir)
-      throws IOException, NoSuchAlgorithmException {
-    if (file.getName().contains("/") || file.getName().contains("..")) {
-      throw new IOException("manifest file name '" + file.getName() + "' is not a plain name");
-    }
-    Path target = dir.resolve(file.getName());
-    if (Files.isRegularFile(target) && sha256(target).equals(file.getSha256())) {
-      return;
-    }
-    Path part = dir.resolve(file.getName() + ".part");
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    Iterator<DownloadResponse> chunks =
-        RegistryServiceGrpc.newBlockingStub(registry)
-            .withDeadlineAfter(10, TimeUnit.MINUTES)
-            .download(
-                DownloadRequest.newBuilder()
-                    .setSelector(selector)
-                    .setFileName(file.getName())
-                    .build());
-    try (OutputStream out = Files.newOutputStream(part)) {
-      while (chunks.hasNext()) {
-        DownloadResponse r = chunks.next();
-        if (r.hasChunk()) {
-          byte[] data = r.getChunk().getData().toByteArray();
-          digest.update(data);
-          out.write(data);
-        }
-      }
-    }
-    String got = HexFormat.of().formatHex(digest.digest());
-    if (!got.equals(file.getSha256())) {
-      Files.deleteIfExists(part);
-      throw new IOException(
-          file.getName()
-              + ": sha256 "
-              + got
-              + " does not match the manifest's "
-              + file.getSha256());
-    }
-    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static String sha256(Path file) throws IOException, NoSuchAlgorithmException {
-    MessageDigest digest = MessageDigest.getInstance("SHA-256");
-    digest.update(Files.readAllBytes(file));
-    return HexFormat.of().formatHex(digest.digest());
   }
 
   private synchronized void fail(long version, String reason, Exception e) {

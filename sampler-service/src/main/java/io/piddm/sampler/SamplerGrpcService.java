@@ -9,6 +9,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.piddm.api.Tensors;
 import io.piddm.inference.Reconstruction;
 import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
@@ -308,7 +309,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
       }
       return generateResponse(m, fields, count, ref.getSteps(), start);
     } catch (Reconstruction.DivergedException e) {
-      throw Tensors.invalid("refinement: " + e.getMessage());
+      throw InvalidArgument.of("refinement: " + e.getMessage());
     } catch (ai.onnxruntime.OrtException e) {
       throw Status.INTERNAL
           .withDescription("ONNX Runtime: " + e.getMessage())
@@ -388,7 +389,7 @@ public class SamplerGrpcService extends SamplerServiceGrpc.SamplerServiceImplBas
               },
               call::isCancelled);
     } catch (Reconstruction.DivergedException e) {
-      throw Tensors.invalid(e.getMessage());
+      throw InvalidArgument.of(e.getMessage());
     } catch (ai.onnxruntime.OrtException e) {
       throw Status.INTERNAL
           .withDescription("ONNX Runtime: " + e.getMessage())

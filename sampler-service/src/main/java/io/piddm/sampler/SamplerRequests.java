@@ -2,6 +2,7 @@ package io.piddm.sampler;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.piddm.api.Tensors;
 import io.piddm.inference.Reconstruction;
 import io.piddm.inference.ReconstructionDefaults;
 import io.piddm.inference.StudentModel;
@@ -11,6 +12,7 @@ import io.piddm.proto.v1.ReconstructDefaults;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.RefinementSettings;
 import io.piddm.proto.v1.TaskKind;
+import io.piddm.proto.v1.Tensor;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -50,14 +52,14 @@ final class SamplerRequests {
   static void checkGenerate(GenerateRequest request, Limits limits) {
     int count = request.getCount();
     if (count < 1) {
-      throw Tensors.invalid("count must be >= 1, got " + count);
+      throw InvalidArgument.of("count must be >= 1, got " + count);
     }
     if (count > limits.maxCount()) {
       throw exhausted("count " + count + " exceeds the limit of " + limits.maxCount());
     }
     RefinementSettings ref = request.getRefinement();
     if (ref.getSteps() < 0) {
-      throw Tensors.invalid("refinement.steps must be >= 0, got " + ref.getSteps());
+      throw InvalidArgument.of("refinement.steps must be >= 0, got " + ref.getSteps());
     }
     if (ref.getSteps() > limits.maxRefinementSteps()) {
       throw exhausted(
@@ -97,12 +99,12 @@ final class SamplerRequests {
    */
   static void checkReconstruct(ReconstructRequest request, Limits limits) {
     if (request.getSteps() < 0) {
-      throw Tensors.invalid(
+      throw InvalidArgument.of(
           "steps must be >= 0 (0: the model's default), got " + request.getSteps());
     }
     checkSteps("steps", request.getSteps(), limits);
     if (request.getEnsembleSize() < 0) {
-      throw Tensors.invalid("ensemble_size must be >= 0, got " + request.getEnsembleSize());
+      throw InvalidArgument.of("ensemble_size must be >= 0, got " + request.getEnsembleSize());
     }
     if (request.getEnsembleSize() > limits.maxEnsemble()) {
       throw exhausted(
@@ -112,7 +114,7 @@ final class SamplerRequests {
               + limits.maxEnsemble());
     }
     if (request.getFieldEvery() < 0) {
-      throw Tensors.invalid("field_every must be >= 0, got " + request.getFieldEvery());
+      throw InvalidArgument.of("field_every must be >= 0, got " + request.getFieldEvery());
     }
     nonNegative("lambda_obs", request.getLambdaObs());
     nonNegative("lambda_pde", request.getLambdaPde());
@@ -121,7 +123,7 @@ final class SamplerRequests {
         && request.getLambdaObs() == 0
         && request.getLambdaPde() == 0
         && request.getLambdaSolution() == 0) {
-      throw Tensors.invalid(
+      throw InvalidArgument.of(
           "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise");
     }
   }
@@ -150,7 +152,7 @@ final class SamplerRequests {
       steps =
           defaults
               .map(ReconstructionDefaults.TaskSettings::steps)
-              .orElseThrow(() -> Tensors.invalid("steps must be >= 1" + none));
+              .orElseThrow(() -> InvalidArgument.of("steps must be >= 1" + none));
       checkSteps("the model's default steps", steps, limits);
     }
     double learningRate =
@@ -162,7 +164,7 @@ final class SamplerRequests {
     boolean weightsUnset =
         request.getLambdaObs() == 0 && request.getLambdaPde() == 0 && !request.hasLambdaSolution();
     if (weightsUnset && defaults.isEmpty()) {
-      throw Tensors.invalid(
+      throw InvalidArgument.of(
           "lambda_obs, lambda_pde and lambda_solution are all 0: nothing to minimise" + none);
     }
     double lambdaObs = weightsUnset ? defaults.get().lambdaObs() : request.getLambdaObs();
@@ -210,7 +212,7 @@ final class SamplerRequests {
     int d = model.dim();
     float[] observations =
         request.hasObservations()
-            ? Tensors.read(request.getObservations(), shape, "observations", false)
+            ? tensor(request.getObservations(), shape, "observations", false)
             : new float[d];
     float[] mask =
         switch (request.getMaskCase()) {
@@ -220,24 +222,33 @@ final class SamplerRequests {
         };
     if (settings.lambdaObs() > 0) {
       if (!request.hasObservations()) {
-        throw Tensors.invalid("lambda_obs > 0 needs observations");
+        throw InvalidArgument.of("lambda_obs > 0 needs observations");
       }
       boolean anyObserved = false;
       for (float v : mask) {
         anyObserved |= v != 0;
       }
       if (!anyObserved) {
-        throw Tensors.invalid("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
+        throw InvalidArgument.of("lambda_obs > 0 needs a non-empty mask (no entry is observed)");
       }
     }
     return new ReconstructJob(observations, mask, Math.max(1, request.getEnsembleSize()), settings);
   }
 
+  /** A request's tensor as floats ({@link Tensors#read}); INVALID_ARGUMENT when malformed. */
+  private static float[] tensor(Tensor t, long[] shape, String what, boolean allowBool) {
+    try {
+      return Tensors.read(t, shape, what, allowBool);
+    } catch (IllegalArgumentException e) {
+      throw InvalidArgument.of(e.getMessage());
+    }
+  }
+
   private static float[] denseMask(ReconstructRequest request, long[] shape) {
-    float[] mask = Tensors.read(request.getDenseMask(), shape, "dense_mask", true);
+    float[] mask = tensor(request.getDenseMask(), shape, "dense_mask", true);
     for (int k = 0; k < mask.length; k++) {
       if (mask[k] != 0 && mask[k] != 1) {
-        throw Tensors.invalid("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
+        throw InvalidArgument.of("dense_mask: element " + k + " is " + mask[k] + ", not 0 or 1");
       }
     }
     return mask;
@@ -252,7 +263,7 @@ final class SamplerRequests {
           || p.getRow() >= shape[1]
           || p.getCol() < 0
           || p.getCol() >= shape[2]) {
-        throw Tensors.invalid(
+        throw InvalidArgument.of(
             "points: ("
                 + p.getChannel()
                 + ", "
@@ -276,17 +287,17 @@ final class SamplerRequests {
     try {
       model.requireSolutionWeight(name, v);
     } catch (IllegalArgumentException e) {
-      throw Tensors.invalid(e.getMessage());
+      throw InvalidArgument.of(e.getMessage());
     }
     return v;
   }
 
   static void nonNegative(String name, double v) {
     if (!Double.isFinite(v)) {
-      throw Tensors.invalid(name + " must be finite, got " + v);
+      throw InvalidArgument.of(name + " must be finite, got " + v);
     }
     if (v < 0) {
-      throw Tensors.invalid(name + " must be >= 0, got " + v);
+      throw InvalidArgument.of(name + " must be >= 0, got " + v);
     }
   }
 

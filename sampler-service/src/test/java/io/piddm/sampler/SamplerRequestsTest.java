@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.piddm.api.Tensors;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.Reconstruction;
 import io.piddm.inference.ReconstructionDefaults;

@@ -10,6 +10,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.piddm.api.Tensors;
 import io.piddm.proto.inference.GRPCInferenceServiceGrpc;
 import io.piddm.proto.inference.ModelInferRequest;
 import io.piddm.proto.inference.ModelMetadataRequest;

@@ -1,5 +1,6 @@
 package io.piddm.trainer;
 
+import io.piddm.api.registry.RegistryClient;
 import io.piddm.diffusion.model.TrainedModel;
 import io.piddm.export.OnnxExporter;
 import io.piddm.inference.StudentModel;
@@ -16,7 +17,6 @@ import io.piddm.proto.v1.ReconstructDefaults;
 import io.piddm.proto.v1.ResidualFamily;
 import io.piddm.proto.v1.ResidualSpec;
 import io.piddm.proto.v1.VersionSelector;
-import io.piddm.registry.client.RegistryClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.piddm.cli.sampler;
 
+import io.piddm.api.sampler.ReconstructSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,9 @@
 package io.piddm.cli.sampler;
 
+import io.piddm.api.sampler.FieldLayout;
+import io.piddm.api.sampler.Generated;
+import io.piddm.api.sampler.Reconstructed;
+import io.piddm.api.sampler.ServedModel;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.metrics.SampleMetrics;
 import io.piddm.physics.pde.EllipticGenerator;

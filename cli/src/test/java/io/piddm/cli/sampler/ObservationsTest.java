@@ -3,6 +3,8 @@ package io.piddm.cli.sampler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.piddm.api.sampler.ReconstructSpec;
+import io.piddm.api.sampler.SamplerClient;
 import io.piddm.proto.v1.TaskKind;
 import java.util.HashSet;
 import java.util.List;

@@ -2,6 +2,9 @@ package io.piddm.cli.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.piddm.api.sampler.Generated;
+import io.piddm.api.sampler.Reconstructed;
+import io.piddm.api.sampler.ServedModel;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.render.FieldRenderer;
 import java.awt.image.BufferedImage;

@@ -2,6 +2,7 @@ package io.piddm.it.sampler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.piddm.api.registry.RegistryClient;
 import io.piddm.cli.mesh.MeshService;
 import io.piddm.cli.mesh.ServiceProcess;
 import io.piddm.diffusion.net.UNetSpec;
@@ -13,7 +14,6 @@ import io.piddm.proto.v1.PointMask;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.ReconstructResponse;
 import io.piddm.proto.v1.SamplerServiceGrpc;
-import io.piddm.registry.client.RegistryClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

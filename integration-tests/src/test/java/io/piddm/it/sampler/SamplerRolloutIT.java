@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.piddm.api.registry.RegistryClient;
 import io.piddm.cli.mesh.MeshService;
 import io.piddm.diffusion.net.UNetSpec;
 import io.piddm.it.MeshHarness;
@@ -14,7 +15,6 @@ import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.ModelStatusRequest;
 import io.piddm.proto.v1.ModelStatusResponse;
 import io.piddm.proto.v1.SamplerServiceGrpc;
-import io.piddm.registry.client.RegistryClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

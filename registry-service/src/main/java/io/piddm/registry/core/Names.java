@@ -2,7 +2,7 @@ package io.piddm.registry.core;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.piddm.registry.client.RegistryNames;
+import io.piddm.api.registry.RegistryNames;
 import java.util.regex.Pattern;
 
 /** The name rules of the contract: no path tricks, bounded length, one spelling per name. */

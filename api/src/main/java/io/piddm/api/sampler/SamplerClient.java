@@ -1,9 +1,10 @@
-package io.piddm.cli.sampler;
+package io.piddm.api.sampler;
 
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.piddm.api.Tensors;
 import io.piddm.physics.metrics.PdeError;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.GenerateResponse;

@@ -1,4 +1,4 @@
-package io.piddm.cli.sampler;
+package io.piddm.api.sampler;
 
 /**
  * The answer to Generate: {@code fields[i]} is field i (C × H × W, physical units), {@code

@@ -1,4 +1,4 @@
-package io.piddm.cli.sampler;
+package io.piddm.api.sampler;
 
 import io.piddm.physics.grid.Field;
 

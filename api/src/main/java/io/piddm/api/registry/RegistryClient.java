@@ -1,4 +1,4 @@
-package io.piddm.registry.client;
+package io.piddm.api.registry;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
@@ -11,21 +11,28 @@ import io.piddm.proto.v1.AliasRecord;
 import io.piddm.proto.v1.CreateVersionHeader;
 import io.piddm.proto.v1.CreateVersionRequest;
 import io.piddm.proto.v1.CreateVersionResponse;
+import io.piddm.proto.v1.DownloadRequest;
+import io.piddm.proto.v1.DownloadResponse;
 import io.piddm.proto.v1.FileChunk;
 import io.piddm.proto.v1.FileEntry;
 import io.piddm.proto.v1.GetAliasRequest;
+import io.piddm.proto.v1.GetVersionRequest;
 import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.RegistryServiceGrpc;
 import io.piddm.proto.v1.SetAliasRequest;
+import io.piddm.proto.v1.VersionSelector;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +49,7 @@ public final class RegistryClient implements AutoCloseable {
   static final int CHUNK_BYTES = 1024 * 1024;
 
   private final ManagedChannel channel;
+  private final boolean ownsChannel;
   private final RegistryServiceGrpc.RegistryServiceStub async;
   private final RegistryServiceGrpc.RegistryServiceBlockingStub blocking;
 
@@ -55,8 +63,20 @@ public final class RegistryClient implements AutoCloseable {
 
   /** As above, TLS trusting {@code caFile} when present, plaintext otherwise. */
   public RegistryClient(String target, String token, Optional<Path> caFile) {
-    this.channel =
-        GrpcChannels.forTarget(target, caFile).maxInboundMessageSize(8 * 1024 * 1024).build();
+    this(
+        GrpcChannels.forTarget(target, caFile).maxInboundMessageSize(8 * 1024 * 1024).build(),
+        token,
+        true);
+  }
+
+  /** Over a channel the caller owns (and closes); {@code token} may be null. */
+  public RegistryClient(ManagedChannel channel, String token) {
+    this(channel, token, false);
+  }
+
+  private RegistryClient(ManagedChannel channel, String token, boolean ownsChannel) {
+    this.channel = channel;
+    this.ownsChannel = ownsChannel;
     RegistryServiceGrpc.RegistryServiceStub a = RegistryServiceGrpc.newStub(channel);
     RegistryServiceGrpc.RegistryServiceBlockingStub b =
         RegistryServiceGrpc.newBlockingStub(channel);
@@ -178,9 +198,75 @@ public final class RegistryClient implements AutoCloseable {
     return "application/octet-stream";
   }
 
+  /**
+   * Downloads every file of {@code model} version {@code version} into {@code dir} and returns its
+   * manifest. Each file streams to {@code <name>.part}, its sha256 is checked against the manifest
+   * and only then is it moved into place, so {@code dir} never holds a partial or corrupt file
+   * under a manifest name; a file already there with the manifest's checksum is not fetched again.
+   *
+   * @throws IOException a checksum that does not match (the part file is removed), a manifest file
+   *     name that is not a plain name, or the disk
+   */
+  public ModelManifest download(String model, long version, Path dir) throws IOException {
+    VersionSelector selector =
+        VersionSelector.newBuilder().setModelName(model).setVersion(version).build();
+    ModelManifest manifest =
+        stub()
+            .getVersion(GetVersionRequest.newBuilder().setSelector(selector).build())
+            .getManifest();
+    Files.createDirectories(dir);
+    for (FileEntry file : manifest.getFilesList()) {
+      downloadFile(selector, file, dir);
+    }
+    return manifest;
+  }
+
+  private void downloadFile(VersionSelector selector, FileEntry file, Path dir) throws IOException {
+    if (file.getName().contains("/") || file.getName().contains("..")) {
+      throw new IOException("manifest file name '" + file.getName() + "' is not a plain name");
+    }
+    Path target = dir.resolve(file.getName());
+    if (Files.isRegularFile(target) && sha256(target).equals(file.getSha256())) {
+      return;
+    }
+    Path part = dir.resolve(file.getName() + ".part");
+    MessageDigest digest = sha256Digest();
+    Iterator<DownloadResponse> chunks =
+        blocking
+            .withDeadlineAfter(10, TimeUnit.MINUTES)
+            .download(
+                DownloadRequest.newBuilder()
+                    .setSelector(selector)
+                    .setFileName(file.getName())
+                    .build());
+    try (OutputStream out = Files.newOutputStream(part)) {
+      while (chunks.hasNext()) {
+        DownloadResponse r = chunks.next();
+        if (r.hasChunk()) {
+          byte[] data = r.getChunk().getData().toByteArray();
+          digest.update(data);
+          out.write(data);
+        }
+      }
+    }
+    String got = HexFormat.of().formatHex(digest.digest());
+    if (!got.equals(file.getSha256())) {
+      Files.deleteIfExists(part);
+      throw new IOException(
+          file.getName()
+              + ": sha256 "
+              + got
+              + " does not match the manifest's "
+              + file.getSha256());
+    }
+    Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
   @Override
   public void close() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    if (ownsChannel) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   /** The header, then each file's chunks in order, read from disk as the stream asks for them. */

@@ -1,5 +1,6 @@
-package io.piddm.cli.sampler;
+package io.piddm.api.sampler;
 
+import io.piddm.api.Tensors;
 import io.piddm.proto.v1.ObservedPoint;
 import io.piddm.proto.v1.PointMask;
 import io.piddm.proto.v1.ReconstructRequest;

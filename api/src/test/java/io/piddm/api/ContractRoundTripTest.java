@@ -1,4 +1,4 @@
-package io.piddm.cli;
+package io.piddm.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

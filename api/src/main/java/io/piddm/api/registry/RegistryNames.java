@@ -1,4 +1,4 @@
-package io.piddm.registry.client;
+package io.piddm.api.registry;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package io.piddm.cli.sampler;
+package io.piddm.api.sampler;
 
 /**
  * The result of a reconstruction: the ensemble mean (the field for one member) and population
