@@ -3,12 +3,11 @@ package io.piddm.sampler;
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.piddm.api.BearerToken;
 import io.piddm.api.registry.RegistryClient;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.StudentModel;
@@ -108,12 +107,8 @@ public class ModelHolder {
               config.registry().get(),
               config.registryCaFile().filter(f -> !f.isBlank()).map(java.nio.file.Path::of));
       Optional<String> token = config.registryToken();
-      if (token != null && token.filter(t -> !t.isBlank()).isPresent()) {
-        Metadata headers = new Metadata();
-        headers.put(
-            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-            "Bearer " + token.get().trim());
-        channel.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+      if (token != null && token.filter(BearerToken::present).isPresent()) {
+        channel.intercept(BearerToken.header(token.get()));
       }
       registry = channel.build();
       scheduler.execute(this::reconcile);

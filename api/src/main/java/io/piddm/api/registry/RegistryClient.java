@@ -2,10 +2,9 @@ package io.piddm.api.registry;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.MetadataUtils;
+import io.piddm.api.BearerToken;
 import io.piddm.probe.GrpcChannels;
 import io.piddm.proto.v1.AliasRecord;
 import io.piddm.proto.v1.CreateVersionHeader;
@@ -80,13 +79,9 @@ public final class RegistryClient implements AutoCloseable {
     RegistryServiceGrpc.RegistryServiceStub a = RegistryServiceGrpc.newStub(channel);
     RegistryServiceGrpc.RegistryServiceBlockingStub b =
         RegistryServiceGrpc.newBlockingStub(channel);
-    if (token != null && !token.isBlank()) {
-      Metadata headers = new Metadata();
-      headers.put(
-          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-          "Bearer " + token.trim());
-      a = a.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-      b = b.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    if (BearerToken.present(token)) {
+      a = a.withInterceptors(BearerToken.header(token));
+      b = b.withInterceptors(BearerToken.header(token));
     }
     this.async = a;
     this.blocking = b;

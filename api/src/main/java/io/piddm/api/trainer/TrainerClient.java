@@ -1,8 +1,7 @@
 package io.piddm.api.trainer;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.stub.MetadataUtils;
+import io.piddm.api.BearerToken;
 import io.piddm.probe.GrpcChannels;
 import io.piddm.proto.v1.CancelRunRequest;
 import io.piddm.proto.v1.GetRunRequest;
@@ -52,11 +51,8 @@ public final class TrainerClient implements AutoCloseable {
     this.channel = channel;
     this.ownsChannel = ownsChannel;
     TrainerServiceGrpc.TrainerServiceBlockingStub s = TrainerServiceGrpc.newBlockingStub(channel);
-    if (token != null) {
-      Metadata headers = new Metadata();
-      headers.put(
-          Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-      s = s.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    if (BearerToken.present(token)) {
+      s = s.withInterceptors(BearerToken.header(token));
     }
     this.stub = s;
   }

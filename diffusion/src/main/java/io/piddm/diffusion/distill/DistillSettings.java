@@ -243,23 +243,6 @@ public record DistillSettings(
         solvedTargets);
   }
 
-  /** The same settings with the teacher's targets or the solver's ({@code solvedTargets}). */
-  public DistillSettings withSolvedTargets(boolean solved) {
-    return new DistillSettings(
-        bankSize,
-        teacherSteps,
-        refreshEvery,
-        refreshFraction,
-        lambdaTrain,
-        generationBatch,
-        residualWarmupSteps,
-        residualRampSteps,
-        coefficientGradient,
-        solutionWeight,
-        pseudoHuberScale,
-        solved);
-  }
-
   /** Whether the residual term's gradient reaches the solution channel only. */
   public boolean residualShapesSolutionOnly() {
     return coefficientGradient == 0;
