@@ -16,7 +16,7 @@ import picocli.CommandLine;
  * data → teacher → distill → eval → export → eval-reconstruct through the command line, on a tiny
  * Darcy problem.
  */
-class ModelCommandsTest {
+class LocalTrainingCommandsTest {
 
   @Test
   void aTeacherAndItsStudentAreTrainedAndEvaluatedFromTheCommandLine(@TempDir Path dir)

@@ -25,13 +25,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Local model work without the mesh: train a teacher on a dataset folder, distil it into a one-step
- * student, and evaluate either against a held-out reference set. The trainer service runs the same
- * classes.
+ * {@code piddm teacher | distill | eval | export}: model work on this machine, without the mesh.
+ * Train a teacher on a dataset folder, distil it into a one-step student, evaluate either against a
+ * held-out reference set, export a student to ONNX. Each command parses its options and calls the
+ * library entry point the trainer service runs too (TeacherTraining, Distillation, ModelEvaluation,
+ * TrainedModelExport).
  */
-final class ModelCommands {
+final class LocalTrainingCommands {
 
-  private ModelCommands() {}
+  private LocalTrainingCommands() {}
 
   /** Optimiser options shared by teacher and student training. */
   static final class Optimiser {
