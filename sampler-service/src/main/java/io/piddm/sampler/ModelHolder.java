@@ -3,7 +3,6 @@ package io.piddm.sampler;
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -11,7 +10,6 @@ import io.piddm.api.BearerToken;
 import io.piddm.api.registry.RegistryClient;
 import io.piddm.inference.OnnxSessions;
 import io.piddm.inference.StudentModel;
-import io.piddm.proto.v1.AliasEvent;
 import io.piddm.proto.v1.GetAliasRequest;
 import io.piddm.proto.v1.Grid;
 import io.piddm.proto.v1.LoadFailure;
@@ -20,12 +18,12 @@ import io.piddm.proto.v1.ModelIdentity;
 import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.Pde;
 import io.piddm.proto.v1.RegistryServiceGrpc;
-import io.piddm.proto.v1.WatchAliasesRequest;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -67,9 +65,8 @@ public class ModelHolder {
             t.setDaemon(true);
             return t;
           });
-  private final AtomicLong seenRevision = new AtomicLong();
+  private volatile RegistryClient.AliasWatch aliasWatch;
   private volatile ManagedChannel registry;
-  private volatile boolean stopped;
 
   public ModelHolder(SamplerConfig config, MeterRegistry meters) {
     this.config = config;
@@ -121,7 +118,9 @@ public class ModelHolder {
   }
 
   void onStop(@Observes ShutdownEvent event) {
-    stopped = true;
+    if (aliasWatch != null) {
+      aliasWatch.close();
+    }
     scheduler.shutdownNow();
     if (registry != null) {
       registry.shutdownNow();
@@ -133,56 +132,29 @@ public class ModelHolder {
   }
 
   /**
-   * Follows alias moves as the registry pushes them; each event schedules a reconcile on the loader
-   * thread (so loads never overlap). A broken stream is reopened after a pause, passing the
-   * revision already seen so the snapshot does not trigger a needless reload.
+   * Follows alias moves as the registry pushes them; each move to another version than the served
+   * one schedules a reconcile on the loader thread (so loads never overlap). A broken stream is
+   * reopened after a pause, passing the revision already seen so the snapshot does not trigger a
+   * needless reload ({@link RegistryClient#watchAlias}).
    */
   private void watch() {
     String model = config.model().orElseThrow();
-    WatchAliasesRequest.Builder request =
-        WatchAliasesRequest.newBuilder().setModelName(model).setAlias(config.alias());
-    long seen = seenRevision.get();
-    if (seen > 0) {
-      request.putSeenRevisions(model + "/" + config.alias(), seen);
-    }
-    RegistryServiceGrpc.newStub(registry)
-        .watchAliases(
-            request.build(),
-            new StreamObserver<AliasEvent>() {
-              @Override
-              public void onNext(AliasEvent event) {
-                seenRevision.accumulateAndGet(event.getAlias().getRevision(), Math::max);
-                LoadedModel served = current.get();
-                if (served == null
-                    || served.identity().getVersion() != event.getAlias().getVersion()) {
-                  LOG.infof(
-                      "alias %s of %s moved to version %d",
-                      config.alias(), model, event.getAlias().getVersion());
-                  submitReconcile();
-                }
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                LOG.debugf("alias watch ended: %s", t.getMessage());
-                rewatch();
-              }
-
-              @Override
-              public void onCompleted() {
-                rewatch();
-              }
-            });
-  }
-
-  private void rewatch() {
-    if (!stopped) {
-      try {
-        scheduler.schedule(this::watch, WATCH_RETRY_MILLIS, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // shutting down
-      }
-    }
+    aliasWatch =
+        new RegistryClient(registry, null)
+            .watchAlias(
+                model,
+                config.alias(),
+                moved -> {
+                  LoadedModel served = current.get();
+                  if (served == null || served.identity().getVersion() != moved.getVersion()) {
+                    LOG.infof(
+                        "alias %s of %s moved to version %d",
+                        config.alias(), model, moved.getVersion());
+                    submitReconcile();
+                  }
+                },
+                scheduler,
+                Duration.ofMillis(WATCH_RETRY_MILLIS));
   }
 
   private void submitReconcile() {

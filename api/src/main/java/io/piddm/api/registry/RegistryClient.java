@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import io.piddm.api.BearerToken;
 import io.piddm.probe.GrpcChannels;
+import io.piddm.proto.v1.AliasEvent;
 import io.piddm.proto.v1.AliasRecord;
 import io.piddm.proto.v1.CreateVersionHeader;
 import io.piddm.proto.v1.CreateVersionRequest;
@@ -20,6 +22,7 @@ import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.RegistryServiceGrpc;
 import io.piddm.proto.v1.SetAliasRequest;
 import io.piddm.proto.v1.VersionSelector;
+import io.piddm.proto.v1.WatchAliasesRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,6 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -36,7 +40,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A client of the registry for publishing: uploads a folder of files as a new model version
@@ -255,6 +263,109 @@ public final class RegistryClient implements AutoCloseable {
               + file.getSha256());
     }
     Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Follows one alias's moves as the registry pushes them: {@code moves} sees each {@link
+   * AliasRecord} (the current state first, then every move, on a gRPC thread). A stream that breaks
+   * — a registry restart, a network fault — is reopened on {@code scheduler} after {@code retry},
+   * passing the revision already seen so only newer moves are sent again. Stops when the returned
+   * handle is closed.
+   */
+  public AliasWatch watchAlias(
+      String model,
+      String alias,
+      Consumer<AliasRecord> moves,
+      ScheduledExecutorService scheduler,
+      Duration retry) {
+    AliasWatch watch = new AliasWatch(model, alias, moves, scheduler, retry);
+    watch.open();
+    return watch;
+  }
+
+  /** A running {@link #watchAlias}; {@link #close} stops it and its reconnects. */
+  public final class AliasWatch implements AutoCloseable {
+    private final String model;
+    private final String alias;
+    private final Consumer<AliasRecord> moves;
+    private final ScheduledExecutorService scheduler;
+    private final Duration retry;
+    private final AtomicLong seenRevision = new AtomicLong();
+    private volatile boolean closed;
+    private volatile io.grpc.Context.CancellableContext stream;
+
+    private AliasWatch(
+        String model,
+        String alias,
+        Consumer<AliasRecord> moves,
+        ScheduledExecutorService scheduler,
+        Duration retry) {
+      this.model = model;
+      this.alias = alias;
+      this.moves = moves;
+      this.scheduler = scheduler;
+      this.retry = retry;
+    }
+
+    /** The highest alias revision delivered so far (0 before the first event). */
+    public long seenRevision() {
+      return seenRevision.get();
+    }
+
+    private void open() {
+      if (closed) {
+        return;
+      }
+      WatchAliasesRequest.Builder request =
+          WatchAliasesRequest.newBuilder().setModelName(model).setAlias(alias);
+      long seen = seenRevision.get();
+      if (seen > 0) {
+        request.putSeenRevisions(model + "/" + alias, seen);
+      }
+      io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+      stream = context;
+      context.run(
+          () ->
+              async.watchAliases(
+                  request.build(),
+                  new StreamObserver<AliasEvent>() {
+                    @Override
+                    public void onNext(AliasEvent event) {
+                      seenRevision.accumulateAndGet(event.getAlias().getRevision(), Math::max);
+                      moves.accept(event.getAlias());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                      reopenLater();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                      reopenLater();
+                    }
+                  }));
+    }
+
+    private void reopenLater() {
+      if (closed) {
+        return;
+      }
+      try {
+        scheduler.schedule(this::open, retry.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // the scheduler is shutting down: so is whoever watches
+      }
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      io.grpc.Context.CancellableContext s = stream;
+      if (s != null) {
+        s.cancel(null);
+      }
+    }
   }
 
   @Override
