@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.piddm.api.InProcessService;
 import io.piddm.proto.v1.DownloadRequest;
 import io.piddm.proto.v1.DownloadResponse;
 import io.piddm.proto.v1.FileChunk;
@@ -40,7 +38,7 @@ class RegistryClientDownloadTest {
 
   private final Map<String, String> claimedSha = new LinkedHashMap<>();
   private final List<String> downloads = new ArrayList<>();
-  private Server server;
+  private InProcessService service;
   private ManagedChannel channel;
 
   private final class FakeRegistry extends RegistryServiceGrpc.RegistryServiceImplBase {
@@ -90,15 +88,13 @@ class RegistryClientDownloadTest {
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(new FakeRegistry()).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    service = InProcessService.start(new FakeRegistry());
+    channel = service.channel();
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    service.close();
   }
 
   @Test

@@ -3,10 +3,8 @@ package io.piddm.api.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.piddm.api.InProcessService;
 import io.piddm.proto.v1.AliasEvent;
 import io.piddm.proto.v1.AliasRecord;
 import io.piddm.proto.v1.RegistryServiceGrpc;
@@ -27,7 +25,7 @@ class RegistryClientWatchTest {
 
   private final List<WatchAliasesRequest> requests = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-  private Server server;
+  private InProcessService service;
   private ManagedChannel channel;
 
   private static AliasRecord record(long version, long revision) {
@@ -63,16 +61,14 @@ class RegistryClientWatchTest {
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(new FlakyRegistry()).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    service = InProcessService.start(new FlakyRegistry());
+    channel = service.channel();
   }
 
   @AfterEach
   void stop() {
     scheduler.shutdownNow();
-    channel.shutdownNow();
-    server.shutdownNow();
+    service.close();
   }
 
   @Test

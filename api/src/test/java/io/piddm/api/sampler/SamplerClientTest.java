@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.piddm.api.InProcessService;
 import io.piddm.api.Tensors;
 import io.piddm.physics.grid.Field;
 import io.piddm.physics.grid.Grid;
@@ -51,7 +49,7 @@ class SamplerClientTest {
                   .addChannels("u"))
           .build();
 
-  private Server server;
+  private InProcessService service;
   private ManagedChannel channel;
 
   /** Field k of the answer is Poisson sample k of seed 1: a source and its exact solution. */
@@ -124,15 +122,13 @@ class SamplerClientTest {
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).addService(new FakeSampler()).build().start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    service = InProcessService.start(new FakeSampler());
+    channel = service.channel();
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    service.close();
   }
 
   @Test

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.piddm.api.InProcessService;
 import io.piddm.proto.v1.CancelRunRequest;
 import io.piddm.proto.v1.CancelRunResponse;
 import io.piddm.proto.v1.GetRunRequest;
@@ -40,7 +38,7 @@ class TrainerClientTest {
 
   private final List<String> authorizations = new ArrayList<>();
   private final List<Object> requests = new ArrayList<>();
-  private Server server;
+  private InProcessService service;
   private ManagedChannel channel;
 
   /** Five runs in pages of two; run "r-1" reports three events then ends succeeded. */
@@ -106,7 +104,6 @@ class TrainerClientTest {
 
   @BeforeEach
   void start() throws Exception {
-    String name = InProcessServerBuilder.generateName();
     ServerInterceptor recordToken =
         new ServerInterceptor() {
           @Override
@@ -116,18 +113,13 @@ class TrainerClientTest {
             return next.startCall(call, headers);
           }
         };
-    server =
-        InProcessServerBuilder.forName(name)
-            .addService(ServerInterceptors.intercept(new FakeTrainer(), recordToken))
-            .build()
-            .start();
-    channel = InProcessChannelBuilder.forName(name).build();
+    service = InProcessService.start(ServerInterceptors.intercept(new FakeTrainer(), recordToken));
+    channel = service.channel();
   }
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    server.shutdownNow();
+    service.close();
   }
 
   @Test
