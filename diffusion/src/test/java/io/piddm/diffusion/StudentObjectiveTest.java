@@ -104,7 +104,7 @@ class StudentObjectiveTest {
   @Test
   void thePseudoHuberRegressionIsAnAbsoluteErrorBeyondItsScaleAndTheSquaredErrorWithout() {
     DistillSettings squared = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0);
-    DistillSettings huber = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, 0.01);
+    DistillSettings huber = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, 0.01, false);
     double[] d = {-2, -0.5, -0.001, 0, 0.004, 0.3, 1.5, 3};
     float[] values = new float[d.length];
     double meanSquare = 0;
@@ -133,7 +133,7 @@ class StudentObjectiveTest {
       assertThat(gradient[2] * d.length).isCloseTo(-0.1f, withinPercentage(1));
       assertThat(gradient[3]).isZero();
     }
-    assertThatThrownBy(() -> new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, -1))
+    assertThatThrownBy(() -> new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, -1, false))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("pseudo-Huber scale -1.0");
   }
@@ -144,7 +144,7 @@ class StudentObjectiveTest {
     Normalization normalization =
         new Normalization(List.of("a", "u"), new double[] {7.5, 0.02}, new double[] {9, 0.05});
     DistillSettings settings =
-        new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, coefficientGradient, 0, 0);
+        new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, coefficientGradient, 0, 0, false);
     try (NDManager manager = NDManager.newBaseManager()) {
       PairBank bank =
           new PairBank(

@@ -85,7 +85,8 @@ public final class Profiles {
             800,
             1.0, // the residual term's full gradient, a included
             solutionWeight(pde),
-            pseudoHuberScale(pde)),
+            pseudoHuberScale(pde),
+            false), // the teacher's x0 as targets (solved targets: sweep README, not adopted)
         // EMA 0.995 (a window of ~200 steps), not 0.999: a 1 000-step window still averaged in
         // weights from before the residual ramp, and the averaged student's PDE error was 3× its
         // raw weights' (0.64 vs 0.21 on Darcy seed 1)

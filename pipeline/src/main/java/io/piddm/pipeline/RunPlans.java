@@ -37,6 +37,7 @@ public final class RunPlans {
         Double.toString(plan.distill().coefficientGradient()));
     h.put("student.solution_weight", Double.toString(plan.distill().solutionWeight()));
     h.put("student.pseudo_huber_scale", Double.toString(plan.distill().pseudoHuberScale()));
+    h.put("student.solved_targets", Boolean.toString(plan.distill().solvedTargets()));
     training(h, "student.", plan.student());
     h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
     h.put("evaluation.seeds", plan.evaluation().seeds().toString());

@@ -144,7 +144,8 @@ final class RunSpecs {
               dd.residualRampSteps(),
               dd.coefficientGradient(),
               dd.solutionWeight(),
-              dd.pseudoHuberScale());
+              dd.pseudoHuberScale(),
+              dd.solvedTargets());
       TrainSettings defaults = d.student();
       TrainSettings student =
           new TrainSettings(

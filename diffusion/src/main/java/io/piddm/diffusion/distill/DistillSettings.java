@@ -99,34 +99,6 @@ public record DistillSettings(
     }
   }
 
-  /** Settings whose targets are the teacher's x0 as generated. */
-  public DistillSettings(
-      int bankSize,
-      int teacherSteps,
-      long refreshEvery,
-      double refreshFraction,
-      double lambdaTrain,
-      int generationBatch,
-      long residualWarmupSteps,
-      long residualRampSteps,
-      double coefficientGradient,
-      double solutionWeight,
-      double pseudoHuberScale) {
-    this(
-        bankSize,
-        teacherSteps,
-        refreshEvery,
-        refreshFraction,
-        lambdaTrain,
-        generationBatch,
-        residualWarmupSteps,
-        residualRampSteps,
-        coefficientGradient,
-        solutionWeight,
-        pseudoHuberScale,
-        false);
-  }
-
   /** Settings whose regression term is the squared error. */
   public DistillSettings(
       int bankSize,
@@ -150,7 +122,8 @@ public record DistillSettings(
         residualRampSteps,
         residualShapesSolutionOnly ? 0.0 : 1.0,
         solutionWeight,
-        0);
+        0,
+        false);
   }
 
   /** Settings without the solution term. */
