@@ -108,7 +108,9 @@ public record ReconstructionDefaults(Map<Task, TaskSettings> tasks) {
    * residual decides the later rows only when it outweighs the observations (λ_pde 1e-3 → 10:
    * forward 0.373 → 0.071, inverse 0.813 → 0.308, sparse 0.150 → 0.093; Darcy's forward recipe,
    * λ_obs 1e-6 at learning rate 1.0, gave 2.18 —
-   * docs/results/sweeps/burgers32-reconstruction-validation).
+   * docs/results/sweeps/burgers32-reconstruction-validation). Darcy's sparse points: λ_pde 10 (a
+   * 0.439 → 0.317, u 0.220 → 0.054 on the validation set), while its inverse task is best at 1e-3
+   * (0.243; 0.483 at 10) — docs/results/sweeps/reconstruction-pde-weight-seed1.
    */
   public static ReconstructionDefaults validated(Pde pde) {
     TaskSettings forward =
@@ -122,8 +124,10 @@ public record ReconstructionDefaults(Map<Task, TaskSettings> tasks) {
         pde == Pde.BURGERS
             ? new TaskSettings(200, 0.05, 1, 10, 0)
             : new TaskSettings(200, 0.05, 1, 1e-3, lambdaSolution);
+    // Darcy's sparse points need the PDE term its inverse task does not want
+    TaskSettings sparse = pde == Pde.DARCY ? new TaskSettings(200, 0.05, 1, 10, 0) : observed;
     return new ReconstructionDefaults(
-        Map.of(Task.FORWARD, forward, Task.INVERSE, observed, Task.RECONSTRUCTION, observed));
+        Map.of(Task.FORWARD, forward, Task.INVERSE, observed, Task.RECONSTRUCTION, sparse));
   }
 
   /** The JSON of the metadata key: {"forward": {"steps": 50, "learningRate": 0.05, ...}, ...}. */

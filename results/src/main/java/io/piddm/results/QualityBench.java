@@ -194,8 +194,13 @@ public final class QualityBench {
       }
       for (ReconstructionEvaluation.TaskReport t :
           ReconstructionEvaluation.evaluate(
-              onnx, heldOut, settings.reconstruction(), task -> !task.startsWith("forward"))) {
+              onnx, heldOut, settings.reconstruction(), task -> task.startsWith("inverse"))) {
         tasks.add(TaskRow.of(t, settings.reconstruction().every()));
+      }
+      for (ReconstructionEvaluation.TaskReport t :
+          ReconstructionEvaluation.evaluate(
+              onnx, heldOut, settings.sparseReconstruction(), task -> task.startsWith("sparse"))) {
+        tasks.add(TaskRow.of(t, settings.sparseReconstruction().every()));
       }
     } catch (ai.onnxruntime.OrtException e) {
       throw new IOException("ONNX Runtime: " + e.getMessage(), e);
@@ -440,6 +445,7 @@ public final class QualityBench {
     d.put("refinement", settings.refinement());
     d.put("forward_reconstruction", settings.forwardReconstruction());
     d.put("reconstruction", settings.reconstruction());
+    d.put("sparse_reconstruction", settings.sparseReconstruction());
     return d;
   }
 }

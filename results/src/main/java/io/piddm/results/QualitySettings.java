@@ -27,8 +27,9 @@ import java.util.List;
  * @param refinementSteps PIDDM-ref step counts k, each a row (1 + 2k network evaluations)
  * @param refinement Adam on ε for PIDDM-ref: learning rate, residual weight λ_infer, typicality
  * @param forwardReconstruction PIDDM reconstruction of the forward task
- * @param reconstruction PIDDM reconstruction of the inverse and sparse-points tasks (the settings
- *     that work for each differ: sampler-service/README.md)
+ * @param reconstruction PIDDM reconstruction of the inverse task
+ * @param sparseReconstruction PIDDM reconstruction of the sparse-points task (the settings that
+ *     work for each task differ: {@link ReconstructionDefaults#validated})
  */
 public record QualitySettings(
     RunPlan base,
@@ -44,6 +45,7 @@ public record QualitySettings(
     Refinement refinement,
     ReconstructionEvaluation.Settings forwardReconstruction,
     ReconstructionEvaluation.Settings reconstruction,
+    ReconstructionEvaluation.Settings sparseReconstruction,
     int solverTimingFields) {
 
   /**
@@ -88,6 +90,7 @@ public record QualitySettings(
         new Refinement(0.05, 1, StudentModel.REF_SOLUTION_WEIGHT, 1),
         forwardReconstruction(pde),
         reconstruction(pde),
+        sparseReconstruction(pde),
         8);
   }
 
@@ -105,9 +108,14 @@ public record QualitySettings(
     return evaluation(pde, ReconstructionDefaults.Task.FORWARD);
   }
 
-  /** PIDDM reconstruction of the inverse and sparse tasks, as {@link #forwardReconstruction}. */
+  /** PIDDM reconstruction of the inverse task, as {@link #forwardReconstruction}. */
   static ReconstructionEvaluation.Settings reconstruction(Pde pde) {
     return evaluation(pde, ReconstructionDefaults.Task.INVERSE);
+  }
+
+  /** PIDDM reconstruction of the sparse-points task, as {@link #forwardReconstruction}. */
+  static ReconstructionEvaluation.Settings sparseReconstruction(Pde pde) {
+    return evaluation(pde, ReconstructionDefaults.Task.RECONSTRUCTION);
   }
 
   /** 8 tasks of {@code task}'s validated settings, 3 % sparse points, progress every 20 steps. */
@@ -147,6 +155,7 @@ public record QualitySettings(
         q.refinement(),
         q.forwardReconstruction(),
         q.reconstruction(),
+        q.sparseReconstruction(),
         q.solverTimingFields());
   }
 

@@ -66,6 +66,7 @@ class QualityBenchTest {
         new QualitySettings.Refinement(0.05, 1, StudentModel.REF_SOLUTION_WEIGHT, 1),
         new ReconstructionEvaluation.Settings(1, 4, 1.0, 1e-6, 1, 0.25, 2, 3),
         new ReconstructionEvaluation.Settings(1, 4, 0.05, 1, 1e-3, 0.25, 2, 3),
+        new ReconstructionEvaluation.Settings(1, 4, 0.05, 1, 1e-3, 0.25, 2, 3),
         1);
   }
 
