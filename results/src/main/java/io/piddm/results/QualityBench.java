@@ -184,24 +184,10 @@ public final class QualityBench {
             refined(
                 onnx, spec, k, heldOut, bench.resolve("piddm-ref"), k == largest ? samples : null));
       }
-      for (ReconstructionEvaluation.TaskReport t :
-          ReconstructionEvaluation.evaluate(
-              onnx,
-              heldOut,
-              settings.forwardReconstruction(),
-              task -> task.startsWith("forward"))) {
-        tasks.add(TaskRow.of(t, settings.forwardReconstruction().every()));
-      }
-      for (ReconstructionEvaluation.TaskReport t :
-          ReconstructionEvaluation.evaluate(
-              onnx, heldOut, settings.reconstruction(), task -> task.startsWith("inverse"))) {
-        tasks.add(TaskRow.of(t, settings.reconstruction().every()));
-      }
-      for (ReconstructionEvaluation.TaskReport t :
-          ReconstructionEvaluation.evaluate(
-              onnx, heldOut, settings.sparseReconstruction(), task -> task.startsWith("sparse"))) {
-        tasks.add(TaskRow.of(t, settings.sparseReconstruction().every()));
-      }
+      // each task with the settings the model's defaults give it
+      tasks.addAll(reconstructed(onnx, heldOut, settings.forwardReconstruction(), "forward"));
+      tasks.addAll(reconstructed(onnx, heldOut, settings.reconstruction(), "inverse"));
+      tasks.addAll(reconstructed(onnx, heldOut, settings.sparseReconstruction(), "sparse"));
     } catch (ai.onnxruntime.OrtException e) {
       throw new IOException("ONNX Runtime: " + e.getMessage(), e);
     }
@@ -210,6 +196,19 @@ public final class QualityBench {
     AtomicFiles.write(
         dir, SEED_RESULT, out -> out.write(GSON.toJson(result).getBytes(StandardCharsets.UTF_8)));
     return result;
+  }
+
+  /** PIDDM reconstruction of the tasks named {@code task…} with {@code reconstruction}. */
+  private static List<TaskRow> reconstructed(
+      StudentModel onnx,
+      Path heldOut,
+      ReconstructionEvaluation.Settings reconstruction,
+      String task)
+      throws IOException, ai.onnxruntime.OrtException {
+    return ReconstructionEvaluation.evaluate(onnx, heldOut, reconstruction, t -> t.startsWith(task))
+        .stream()
+        .map(t -> TaskRow.of(t, reconstruction.every()))
+        .toList();
   }
 
   private ModelEvaluation.Settings evaluation(int tasks) {

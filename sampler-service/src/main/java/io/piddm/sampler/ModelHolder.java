@@ -17,7 +17,6 @@ import io.piddm.proto.v1.LoadState;
 import io.piddm.proto.v1.ModelIdentity;
 import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.Pde;
-import io.piddm.proto.v1.RegistryServiceGrpc;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,6 +66,7 @@ public class ModelHolder {
           });
   private volatile RegistryClient.AliasWatch aliasWatch;
   private volatile ManagedChannel registry;
+  private volatile RegistryClient registryClient;
 
   public ModelHolder(SamplerConfig config, MeterRegistry meters) {
     this.config = config;
@@ -108,6 +108,8 @@ public class ModelHolder {
         channel.intercept(BearerToken.header(token.get()));
       }
       registry = channel.build();
+      // the token travels on the channel, so the client adds none
+      registryClient = new RegistryClient(registry, null);
       scheduler.execute(this::reconcile);
       watch();
       long every = config.reconcileInterval().toMillis();
@@ -140,21 +142,20 @@ public class ModelHolder {
   private void watch() {
     String model = config.model().orElseThrow();
     aliasWatch =
-        new RegistryClient(registry, null)
-            .watchAlias(
-                model,
-                config.alias(),
-                moved -> {
-                  LoadedModel served = current.get();
-                  if (served == null || served.identity().getVersion() != moved.getVersion()) {
-                    LOG.infof(
-                        "alias %s of %s moved to version %d",
-                        config.alias(), model, moved.getVersion());
-                    submitReconcile();
-                  }
-                },
-                scheduler,
-                Duration.ofMillis(WATCH_RETRY_MILLIS));
+        registryClient.watchAlias(
+            model,
+            config.alias(),
+            moved -> {
+              LoadedModel served = current.get();
+              if (served == null || served.identity().getVersion() != moved.getVersion()) {
+                LOG.infof(
+                    "alias %s of %s moved to version %d",
+                    config.alias(), model, moved.getVersion());
+                submitReconcile();
+              }
+            },
+            scheduler,
+            Duration.ofMillis(WATCH_RETRY_MILLIS));
   }
 
   private void submitReconcile() {
@@ -265,10 +266,10 @@ public class ModelHolder {
     String model = config.model().orElseThrow();
     long target = 0;
     try {
-      var stub =
-          RegistryServiceGrpc.newBlockingStub(registry).withDeadlineAfter(30, TimeUnit.SECONDS);
       target =
-          stub.getAlias(
+          registryClient
+              .stub()
+              .getAlias(
                   GetAliasRequest.newBuilder().setModelName(model).setAlias(config.alias()).build())
               .getAlias()
               .getVersion();
@@ -280,7 +281,7 @@ public class ModelHolder {
       }
       pending.set(target);
       Path dir = Path.of(config.cacheDir(), model, Long.toString(target));
-      ModelManifest manifest = new RegistryClient(registry, null).download(model, target, dir);
+      ModelManifest manifest = registryClient.download(model, target, dir);
       loadFolder(dir, manifest, config.alias());
     } catch (Exception e) {
       fail(target, "registry " + model + "@" + config.alias() + ": " + e.getMessage(), e);

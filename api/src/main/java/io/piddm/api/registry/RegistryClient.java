@@ -47,9 +47,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * A client of the registry for publishing: uploads a folder of files as a new model version
- * (streamed in chunks with gRPC flow control, never a whole file in memory) and moves aliases by
- * compare-and-set. What {@code piddm} commands and the integration tests publish with.
+ * A client of the registry: uploads a folder of files as a new model version (streamed in chunks
+ * with gRPC flow control, never a whole file in memory), downloads a version with every file
+ * checked against the manifest's sha256, moves aliases by compare-and-set and follows an alias's
+ * moves. What {@code piddm} commands, the trainer, the sampler and the integration tests use.
  */
 public final class RegistryClient implements AutoCloseable {
 
