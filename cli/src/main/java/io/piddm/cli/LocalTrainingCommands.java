@@ -306,6 +306,16 @@ final class LocalTrainingCommands {
                 + " regresses onto fields that solve their PDE (Darcy, Poisson, Helmholtz).")
     boolean solvedTargets;
 
+    @Option(
+        names = "--marginal-weight",
+        defaultValue = "0",
+        description =
+            "ν: weight of the marginal term, per channel the squared 1-D Wasserstein distance"
+                + " between the batch's output pixel values and its targets' (sorted, matched by"
+                + " rank), so the student keeps the values the data takes; 0 leaves it out"
+                + " (default: ${DEFAULT-VALUE}).")
+    double marginalWeight;
+
     @Mixin Optimiser optimiser;
 
     @Override
@@ -325,7 +335,8 @@ final class LocalTrainingCommands {
                 residualSolutionOnly ? 0 : coefficientGradient,
                 solutionWeight,
                 pseudoHuber,
-                solvedTargets);
+                solvedTargets,
+                marginalWeight);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

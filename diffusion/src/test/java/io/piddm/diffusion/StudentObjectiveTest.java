@@ -104,7 +104,7 @@ class StudentObjectiveTest {
   @Test
   void thePseudoHuberRegressionIsAnAbsoluteErrorBeyondItsScaleAndTheSquaredErrorWithout() {
     DistillSettings squared = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, false, 0);
-    DistillSettings huber = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, 0.01, false);
+    DistillSettings huber = new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, 0.01, false, 0);
     double[] d = {-2, -0.5, -0.001, 0, 0.004, 0.3, 1.5, 3};
     float[] values = new float[d.length];
     double meanSquare = 0;
@@ -133,9 +133,40 @@ class StudentObjectiveTest {
       assertThat(gradient[2] * d.length).isCloseTo(-0.1f, withinPercentage(1));
       assertThat(gradient[3]).isZero();
     }
-    assertThatThrownBy(() -> new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, -1, false))
+    assertThatThrownBy(() -> new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, -1, false, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("pseudo-Huber scale -1.0");
+  }
+
+  @Test
+  void theMarginalTermIsTheWassersteinDistanceOfEachChannelsValuesAndPullsEachPixelToItsRank() {
+    // two samples [a, u] of 1×2 pixels: a with one pixel blurred to 7 where the pairs have 3 and
+    // 12;
+    // u with the same values as its targets in other pixels
+    float[] outputs = {7, 3, 1, 2, /* sample 2 */ 3, 12, 5, 6};
+    float[] targets = {12, 3, 1, 2, /* sample 2 */ 3, 12, 6, 5};
+    Shape shape = new Shape(2, 2, 1, 2);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray x = manager.create(outputs, shape);
+      x.setRequiresGradient(true);
+      NDArray term;
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        term = StudentObjective.marginalTerm(x, manager.create(targets, shape));
+        collector.backward(term);
+      }
+      // a: outputs sorted 3 3 7 12, targets 3 3 12 12 → (7 − 12)²; u: the same histogram → 0
+      assertThat(term.getFloat()).isCloseTo(25f / 8, within(1e-5f));
+      float[] gradient = x.getGradient().toFloatArray();
+      // only the 7 is off its rank's value, and it is pulled towards 12; u's pixels differ from
+      // their pairs but not from their ranks, so nothing pulls them
+      assertThat(gradient[0]).isCloseTo(2 * (7 - 12) / 8f, within(1e-6f));
+      for (int k : new int[] {1, 2, 3, 4, 5, 6, 7}) {
+        assertThat(gradient[k]).as("pixel %d", k).isZero();
+      }
+    }
+    assertThatThrownBy(() -> new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, 1.0, 0, 0, false, -1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("marginal weight -1.0");
   }
 
   /** ∂(residual term)/∂output for channels a and u of a random Darcy-like output. */
@@ -144,7 +175,7 @@ class StudentObjectiveTest {
     Normalization normalization =
         new Normalization(List.of("a", "u"), new double[] {7.5, 0.02}, new double[] {9, 0.05});
     DistillSettings settings =
-        new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, coefficientGradient, 0, 0, false);
+        new DistillSettings(4, 2, 0, 0, 0.1, 4, 0, 0, coefficientGradient, 0, 0, false, 0);
     try (NDManager manager = NDManager.newBaseManager()) {
       PairBank bank =
           new PairBank(

@@ -86,7 +86,8 @@ public final class Profiles {
             1.0, // the residual term's full gradient, a included
             solutionWeight(pde),
             pseudoHuberScale(pde),
-            false), // the teacher's x0 as targets (solved targets: sweep README, not adopted)
+            false, // the teacher's x0 as targets (solved targets: sweep README, not adopted)
+            0), // no marginal term
         // EMA 0.995 (a window of ~200 steps), not 0.999: a 1 000-step window still averaged in
         // weights from before the residual ramp, and the averaged student's PDE error was 3× its
         // raw weights' (0.64 vs 0.21 on Darcy seed 1)

@@ -38,6 +38,7 @@ public final class RunPlans {
     h.put("student.solution_weight", Double.toString(plan.distill().solutionWeight()));
     h.put("student.pseudo_huber_scale", Double.toString(plan.distill().pseudoHuberScale()));
     h.put("student.solved_targets", Boolean.toString(plan.distill().solvedTargets()));
+    h.put("student.marginal_weight", Double.toString(plan.distill().marginalWeight()));
     training(h, "student.", plan.student());
     h.put("evaluation.samples", Integer.toString(plan.evaluation().samples()));
     h.put("evaluation.seeds", plan.evaluation().seeds().toString());

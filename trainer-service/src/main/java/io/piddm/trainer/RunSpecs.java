@@ -145,7 +145,8 @@ final class RunSpecs {
               dd.coefficientGradient(),
               dd.solutionWeight(),
               dd.pseudoHuberScale(),
-              dd.solvedTargets());
+              dd.solvedTargets(),
+              dd.marginalWeight());
       TrainSettings defaults = d.student();
       TrainSettings student =
           new TrainSettings(

@@ -114,6 +114,7 @@ public final class Distillation {
         info.put("solutionWeight", distill.solutionWeight());
         info.put("pseudoHuberScale", distill.pseudoHuberScale());
         info.put("solvedTargets", distill.solvedTargets());
+        info.put("marginalWeight", distill.marginalWeight());
         if (solved != null) {
           info.put("targetsSolved", solved.solved());
           info.put("targetsRefused", solved.refused());

@@ -23,7 +23,8 @@ import java.util.function.Function;
  * The PIDDM student loss on a batch of bank pairs:
  *
  * <pre>
- *   L = mean ‖d(ε) − x0‖² + λ_train · [mean (s · R)² + μ · mean (t · (−Δ_h)⁻¹R)²],   R = R(d(ε)),
+ *   L = mean ‖d(ε) − x0‖² + ν · W₂²(d(ε), x0) + λ_train · [mean (s · R)² + μ · mean (t · (−Δ_h)⁻¹R)²],
+ *   R = R(d(ε)),
  *   s = 1 / rms(f),   t = 1 / rms((−Δ_h)⁻¹f),
  * </pre>
  *
@@ -35,7 +36,9 @@ import java.util.function.Function;
  * {@link DistillSettings#lambdaAt}: off while the student first learns its pairs, then ramped in.
  * The solution term (weight μ = {@link DistillSettings#solutionWeight}, left out at 0) is the same
  * residual through the inverse Dirichlet Laplacian: for Poisson exactly the error of u against the
- * solver's solution, for Darcy and Helmholtz close to it, relative to the typical solution.
+ * solver's solution, for Darcy and Helmholtz close to it, relative to the typical solution. The
+ * marginal term W₂² (weight ν = {@link DistillSettings#marginalWeight}, left out at 0) compares the
+ * batch's histogram of pixel values per channel with its targets' ({@link #marginalTerm}).
  */
 public final class StudentObjective implements Trainer.Objective {
 
@@ -133,12 +136,20 @@ public final class StudentObjective implements Trainer.Objective {
     }
     Shape shape = new Shape(batch).addAll(sampleShape);
     NDArray output = student.forward(ops, parameters, scope.create(eps, shape));
-    NDArray loss = regressionTerm(output.sub(scope.create(target, shape)), schedule);
+    NDArray targets = scope.create(target, shape);
+    NDArray loss = regressionTerm(output.sub(targets), schedule);
+    lastTerms.put("regression", (double) loss.getFloat());
+    // measured whatever ν, so every trace shows how far the outputs' histogram is from the pairs'
+    NDArray marginal = marginalTerm(output, targets);
+    lastTerms.put("marginal", (double) marginal.getFloat());
+    double nu = schedule.marginalWeight();
+    if (nu > 0) {
+      loss = loss.add(DjlOps.times(marginal, nu));
+    }
     double lambda = schedule.lambdaAt(step);
     // the residual term is measured even while λ is 0, so loss traces show it fall as the student
     // learns its pairs; it joins the loss (and its gradient) only with λ > 0
     NDArray physicsTerm = physicsTerm(output);
-    lastTerms.put("regression", (double) loss.getFloat());
     lastTerms.put("lambda", lambda);
     if (lambda == 0) {
       return loss;
@@ -156,6 +167,23 @@ public final class StudentObjective implements Trainer.Objective {
     }
     double c = settings.pseudoHuberScale();
     return difference.square().add(c * c).sqrt().sub(c).mean();
+  }
+
+  /**
+   * The squared 1-D Wasserstein distance between the pixel values of {@code outputs} and of {@code
+   * targets} [N, C, S, S], per channel over the whole batch, averaged over channels: each channel's
+   * values sorted, matched by rank, mean squared difference. The gradient moves each output pixel
+   * towards the target value of its rank, so values the targets do not take cost, whichever pixel
+   * holds them.
+   */
+  public static NDArray marginalTerm(NDArray outputs, NDArray targets) {
+    return sortedPerChannel(outputs).sub(sortedPerChannel(targets.stopGradient())).square().mean();
+  }
+
+  /** [C, N·S·S]: each channel's values over the batch in ascending order. */
+  private static NDArray sortedPerChannel(NDArray x) {
+    long channels = x.getShape().get(1);
+    return x.transpose(1, 0, 2, 3).reshape(channels, -1).sort(1);
   }
 
   /**
