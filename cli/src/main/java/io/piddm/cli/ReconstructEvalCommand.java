@@ -2,6 +2,7 @@ package io.piddm.cli;
 
 import com.google.gson.GsonBuilder;
 import io.piddm.inference.OnnxSessions;
+import io.piddm.inference.Reconstruction;
 import io.piddm.inference.StudentModel;
 import io.piddm.inference.eval.ReconstructionEvaluation;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,8 @@ final class ReconstructEvalCommand implements Callable<Integer> {
   @Option(
       names = "--steps",
       defaultValue = "200",
-      description = "Adam steps (default ${DEFAULT-VALUE}).")
+      description =
+          "Evaluations of the graph: Adam steps, or L-BFGS steps and line-search trials (default ${DEFAULT-VALUE}).")
   int steps;
 
   @Option(
@@ -95,6 +97,15 @@ final class ReconstructEvalCommand implements Callable<Integer> {
   int every;
 
   @Option(
+      names = "--optimizer",
+      defaultValue = "ADAM",
+      description =
+          "How ε moves: ADAM (one step per evaluation) or LBFGS (quasi-Newton with a line search;"
+              + " --lr is the rms of its first step); --steps counts evaluations either way"
+              + " (default ${DEFAULT-VALUE}).")
+  Reconstruction.Optimizer optimizer;
+
+  @Option(
       names = "--seed",
       defaultValue = "3",
       description = "Noise and sparse-point seed (default ${DEFAULT-VALUE}).")
@@ -114,7 +125,8 @@ final class ReconstructEvalCommand implements Callable<Integer> {
               lambdaSolution,
               fraction,
               every,
-              seed);
+              seed,
+              optimizer);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -114,6 +114,59 @@ class StudentModelTest {
   }
 
   @Test
+  void lbfgsEndsEachMemberOnItsBestPointAndBeatsAdamAtTheSameEvaluations() throws Exception {
+    int d = model.dim();
+    float[] truth = model.generate(1000, 1);
+    float[] mask = new float[d];
+    for (int k = 0; k < d; k += 3) {
+      mask[k] = 1;
+    }
+    double[] finalLoss = new double[2];
+    List<Double> reported = new ArrayList<>();
+    Reconstruction.Settings lbfgs =
+        new Reconstruction.Settings(30, 0.05, 1.0, 0.0, 0, 0, 0, Reconstruction.Optimizer.LBFGS);
+    Reconstruction.Result r =
+        Reconstruction.run(
+            model,
+            truth,
+            mask,
+            5,
+            2,
+            lbfgs,
+            (member, step, loss, pde, obs, field) -> {
+              if (member == 0) {
+                reported.add(loss);
+              }
+              finalLoss[member] = loss;
+            },
+            () -> false);
+    // the reported loss is each member's best so far: it never rises, and the result is that point
+    for (int k = 1; k < reported.size(); k++) {
+      assertThat(reported.get(k)).isLessThanOrEqualTo(reported.get(k - 1));
+    }
+    assertThat(reported).hasSize(31);
+    for (int m = 0; m < 2; m++) {
+      float[] again = model.reconstructStep(r.eps()[m], truth, mask, 1.0, 0.0, 0, 1).xMix();
+      for (int k = 0; k < d; k++) {
+        assertThat((double) again[k])
+            .isCloseTo(r.members()[m][k], within(1e-5 + 1e-5 * Math.abs(again[k])));
+      }
+    }
+    double[] adamLoss = new double[2];
+    Reconstruction.run(
+        model,
+        truth,
+        mask,
+        5,
+        2,
+        new Reconstruction.Settings(30, 0.05, 1.0, 0.0, 0.0, 0),
+        (member, step, loss, pde, obs, field) -> adamLoss[member] = loss,
+        () -> false);
+    assertThat(finalLoss[0]).isLessThan(adamLoss[0]);
+    assertThat(finalLoss[1]).isLessThan(adamLoss[1]);
+  }
+
+  @Test
   void theReconstructionStepReturnsTheStudentsFieldSoNoSecondRunIsNeeded() throws Exception {
     float[] eps = model.noise(17, 2);
     float[] zeros = new float[2 * model.dim()];

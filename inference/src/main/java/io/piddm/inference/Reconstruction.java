@@ -14,9 +14,22 @@ import java.util.function.BooleanSupplier;
  */
 public final class Reconstruction {
 
+  /** How ε moves between two evaluations of {@code reconstruct.onnx}. */
+  public enum Optimizer {
+    /** Adam at the settings' learning rate: one step per evaluation. */
+    ADAM,
+    /**
+     * L-BFGS with a backtracking line search ({@link Lbfgs}): an evaluation is either a step or a
+     * trial of one, and each member ends on the best point it evaluated. The learning rate is the
+     * rms per entry of its first (steepest-descent) step.
+     */
+    LBFGS
+  }
+
   /**
-   * Optimiser settings. {@code fieldEvery} ≤ 0: no intermediate fields. {@code lambdaSolution}
-   * weighs the reconstruction graph's solution term (0: not used; > 0 needs a graph that has it).
+   * Optimiser settings; {@code steps} counts evaluations of the graph. {@code fieldEvery} ≤ 0: no
+   * intermediate fields. {@code lambdaSolution} weighs the reconstruction graph's solution term (0:
+   * not used; > 0 needs a graph that has it).
    */
   public record Settings(
       int steps,
@@ -25,7 +38,8 @@ public final class Reconstruction {
       double lambdaPde,
       double lambdaSolution,
       double typicalityWeight,
-      int fieldEvery) {
+      int fieldEvery,
+      Optimizer optimizer) {
     public Settings {
       if (steps < 0) {
         throw new IllegalArgumentException("steps must be >= 0, got " + steps);
@@ -37,9 +51,32 @@ public final class Reconstruction {
               "learning rate and weights must be finite and >= 0, got " + v);
         }
       }
+      if (optimizer == null) {
+        throw new IllegalArgumentException("an optimizer is required");
+      }
     }
 
-    /** Without the solution term. */
+    /** Adam. */
+    public Settings(
+        int steps,
+        double learningRate,
+        double lambdaObs,
+        double lambdaPde,
+        double lambdaSolution,
+        double typicalityWeight,
+        int fieldEvery) {
+      this(
+          steps,
+          learningRate,
+          lambdaObs,
+          lambdaPde,
+          lambdaSolution,
+          typicalityWeight,
+          fieldEvery,
+          Optimizer.ADAM);
+    }
+
+    /** Adam without the solution term. */
     public Settings(
         int steps,
         double learningRate,
@@ -137,12 +174,16 @@ public final class Reconstruction {
     }
     float[] obsBatch = tile(xObs, members);
     float[] maskBatch = tile(mask, members);
-    double[] m1 = new double[eps.length];
-    double[] m2 = new double[eps.length];
     double obsNorm = observedNorm(xObs, mask);
+    boolean lbfgs = settings.optimizer() == Optimizer.LBFGS;
+    Adam adam = lbfgs ? null : new Adam(eps.length, settings.learningRate());
+    Lbfgs quasiNewton = lbfgs ? new Lbfgs(members, d, settings.learningRate()) : null;
+    // each member's state as reported: with Adam the point just evaluated, with L-BFGS its best
+    double[] loss = new double[members];
     double[] pde = new double[members];
     double[] obsErr = new double[members];
-    float[] xMix = null;
+    double[] reportedLoss = new double[members];
+    float[] fields = new float[members * d];
     for (int step = 0; step <= settings.steps(); step++) {
       if (cancelled.getAsBoolean()) {
         throw new CancellationException("reconstruction cancelled at step " + step);
@@ -156,44 +197,68 @@ public final class Reconstruction {
               settings.lambdaPde(),
               settings.lambdaSolution(),
               members);
-      xMix = s.xMix();
-      requireFinite(s, step);
-      // the graph's own d(ε) when it returns it; older graphs need a second run
+      // a trial of the line search may overshoot into non-finite numbers and is then rejected;
+      // the start, and every Adam step, must be finite
+      if (!lbfgs || step == 0) {
+        requireFinite(s, step);
+      }
       float[] decoded =
           obsNorm > 0 ? (s.decoded() != null ? s.decoded() : model.decode(eps, members)) : null;
-      boolean emitField =
-          step == settings.steps()
-              || (settings.fieldEvery() > 0 && step > 0 && step % settings.fieldEvery() == 0);
       for (int m = 0; m < members; m++) {
-        double loss = s.loss()[m];
+        loss[m] = s.loss()[m];
         if (settings.typicalityWeight() > 0) {
           double t = typicality(eps, m, d);
-          loss += settings.typicalityWeight() * t * t;
+          loss[m] += settings.typicalityWeight() * t * t;
           double g = 4 * settings.typicalityWeight() * t / d;
           for (int k = m * d; k < (m + 1) * d; k++) {
             s.gradEps()[k] += (float) (g * eps[k]);
           }
         }
-        pde[m] = model.pdeError(xMix, m).absolute();
-        obsErr[m] = decoded == null ? 0 : observationError(decoded, m * d, xObs, mask, obsNorm);
+      }
+      float[] evaluated = lbfgs ? eps.clone() : eps;
+      if (lbfgs) {
+        quasiNewton.next(eps, finiteOrInfinite(loss, s), s.gradEps());
+      }
+      boolean emitField =
+          step == settings.steps()
+              || (settings.fieldEvery() > 0 && step > 0 && step % settings.fieldEvery() == 0);
+      for (int m = 0; m < members; m++) {
+        if (!lbfgs || quasiNewton.lastWasAccepted(m)) {
+          reportedLoss[m] = loss[m];
+          System.arraycopy(s.xMix(), m * d, fields, m * d, d);
+          pde[m] = model.pdeError(s.xMix(), m).absolute();
+          obsErr[m] = decoded == null ? 0 : observationError(decoded, m * d, xObs, mask, obsNorm);
+        }
         if (listener != null) {
           float[] field = null;
           if (emitField) {
             field = new float[d];
-            System.arraycopy(xMix, m * d, field, 0, d);
+            System.arraycopy(fields, m * d, field, 0, d);
           }
-          listener.onStep(m, step, loss, pde[m], obsErr[m], field);
+          listener.onStep(m, step, reportedLoss[m], pde[m], obsErr[m], field);
         }
       }
       if (step == settings.steps()) {
+        if (lbfgs) {
+          // every member ends on its accepted point, not on a trial the line search rejected
+          for (int m = 0; m < members; m++) {
+            if (quasiNewton.lastWasAccepted(m)) {
+              System.arraycopy(evaluated, m * d, eps, m * d, d);
+            } else {
+              quasiNewton.accepted(m, eps);
+            }
+          }
+        }
         break;
       }
-      adam(eps, s.gradEps(), m1, m2, step + 1, settings.learningRate());
+      if (!lbfgs) {
+        adam.step(eps, s.gradEps(), step + 1);
+      }
     }
-    float[][] fields = new float[members][d];
+    float[][] memberFields = new float[members][d];
     float[][] noises = new float[members][d];
     for (int m = 0; m < members; m++) {
-      System.arraycopy(xMix, m * d, fields[m], 0, d);
+      System.arraycopy(fields, m * d, memberFields[m], 0, d);
       System.arraycopy(eps, m * d, noises[m], 0, d);
     }
     float[] mean = new float[d];
@@ -201,19 +266,19 @@ public final class Reconstruction {
     for (int k = 0; k < d; k++) {
       double sum = 0;
       for (int m = 0; m < members; m++) {
-        sum += fields[m][k];
+        sum += memberFields[m][k];
       }
       double mu = sum / members;
       double var = 0;
       for (int m = 0; m < members; m++) {
-        double e = fields[m][k] - mu;
+        double e = memberFields[m][k] - mu;
         var += e * e;
       }
       mean[k] = (float) mu;
       spread[k] = (float) Math.sqrt(var / members);
     }
     double meanPde = model.pdeError(mean, 0).absolute();
-    return new Result(fields, mean, spread, noises, pde, obsErr, meanPde, settings.steps());
+    return new Result(memberFields, mean, spread, noises, pde, obsErr, meanPde, settings.steps());
   }
 
   /** Checked before anything reads the step: a NaN field must not reach the PDE error. */
@@ -244,13 +309,43 @@ public final class Reconstruction {
     return sum / d - 1;
   }
 
-  static void adam(float[] x, float[] g, double[] m1, double[] m2, int t, double lr) {
-    double c1 = 1 - Math.pow(BETA1, t);
-    double c2 = 1 - Math.pow(BETA2, t);
-    for (int k = 0; k < x.length; k++) {
-      m1[k] = BETA1 * m1[k] + (1 - BETA1) * g[k];
-      m2[k] = BETA2 * m2[k] + (1 - BETA2) * g[k] * g[k];
-      x[k] -= (float) (lr * (m1[k] / c1) / (Math.sqrt(m2[k] / c2) + ADAM_EPS));
+  /** A member's loss where its field and gradient are finite, +∞ where not (a rejected trial). */
+  private static double[] finiteOrInfinite(double[] loss, StudentModel.Step s) {
+    double[] out = loss.clone();
+    int d = s.xMix().length / loss.length;
+    for (int m = 0; m < loss.length; m++) {
+      boolean finite = Double.isFinite(out[m]);
+      for (int k = m * d; finite && k < (m + 1) * d; k++) {
+        finite = Float.isFinite(s.xMix()[k]) && Float.isFinite(s.gradEps()[k]);
+      }
+      if (!finite) {
+        out[m] = Double.POSITIVE_INFINITY;
+      }
+    }
+    return out;
+  }
+
+  /** Adam's moment estimates over every member's entries. */
+  static final class Adam {
+    private final double[] m1;
+    private final double[] m2;
+    private final double learningRate;
+
+    Adam(int length, double learningRate) {
+      this.m1 = new double[length];
+      this.m2 = new double[length];
+      this.learningRate = learningRate;
+    }
+
+    /** Step {@code t} (1-based) of x along the gradient g. */
+    void step(float[] x, float[] g, int t) {
+      double c1 = 1 - Math.pow(BETA1, t);
+      double c2 = 1 - Math.pow(BETA2, t);
+      for (int k = 0; k < x.length; k++) {
+        m1[k] = BETA1 * m1[k] + (1 - BETA1) * g[k];
+        m2[k] = BETA2 * m2[k] + (1 - BETA2) * g[k] * g[k];
+        x[k] -= (float) (learningRate * (m1[k] / c1) / (Math.sqrt(m2[k] / c2) + ADAM_EPS));
+      }
     }
   }
 

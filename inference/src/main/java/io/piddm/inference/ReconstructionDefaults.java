@@ -1,9 +1,15 @@
 package io.piddm.inference;
 
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
+import com.google.gson.TypeAdapter;
 import com.google.gson.reflect.TypeToken;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
 import io.piddm.physics.pde.Pde;
+import java.io.IOException;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -26,7 +32,36 @@ public record ReconstructionDefaults(Map<Task, TaskSettings> tasks) {
   /** ONNX metadata key of the defaults, a JSON object keyed by {@link Task#key}. */
   public static final String METADATA_KEY = "reconstruct_defaults";
 
-  private static final Gson GSON = new Gson();
+  /** Gson, with optimizer names read strictly: Gson's own enum adapter reads an unknown as null. */
+  private static final Gson GSON =
+      new GsonBuilder()
+          .registerTypeAdapter(
+              Reconstruction.Optimizer.class,
+              new TypeAdapter<Reconstruction.Optimizer>() {
+                @Override
+                public void write(JsonWriter out, Reconstruction.Optimizer value)
+                    throws IOException {
+                  out.value(value == null ? null : value.name());
+                }
+
+                @Override
+                public Reconstruction.Optimizer read(JsonReader in) throws IOException {
+                  if (in.peek() == JsonToken.NULL) {
+                    in.nextNull();
+                    return null;
+                  }
+                  String name = in.nextString();
+                  try {
+                    return Reconstruction.Optimizer.valueOf(name);
+                  } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                        "reconstruction defaults: unknown optimizer \""
+                            + name
+                            + "\" (ADAM, LBFGS)");
+                  }
+                }
+              })
+          .create();
 
   /** The sampler's task kinds, named as the wire's {@code TaskKind} is. */
   public enum Task {
@@ -56,9 +91,18 @@ public record ReconstructionDefaults(Map<Task, TaskSettings> tasks) {
     }
   }
 
-  /** Adam's settings for one task: steps, learning rate and the loss weights. */
+  /**
+   * The optimiser's settings for one task: evaluations of the graph, learning rate (L-BFGS: the rms
+   * of its first step), the loss weights and the optimiser (absent in JSON written before it:
+   * Adam).
+   */
   public record TaskSettings(
-      int steps, double learningRate, double lambdaObs, double lambdaPde, double lambdaSolution) {
+      int steps,
+      double learningRate,
+      double lambdaObs,
+      double lambdaPde,
+      double lambdaSolution,
+      Reconstruction.Optimizer optimizer) {
     public TaskSettings {
       if (steps < 1) {
         throw new IllegalArgumentException("reconstruction defaults: steps must be >= 1");
@@ -77,6 +121,16 @@ public record ReconstructionDefaults(Map<Task, TaskSettings> tasks) {
         throw new IllegalArgumentException(
             "reconstruction defaults: every weight is 0, nothing to minimise");
       }
+      if (optimizer == null) {
+        optimizer = Reconstruction.Optimizer.ADAM;
+      }
+    }
+
+    /** Adam's settings. */
+    public TaskSettings(
+        int steps, double learningRate, double lambdaObs, double lambdaPde, double lambdaSolution) {
+      this(
+          steps, learningRate, lambdaObs, lambdaPde, lambdaSolution, Reconstruction.Optimizer.ADAM);
     }
   }
 

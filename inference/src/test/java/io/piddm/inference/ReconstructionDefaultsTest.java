@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.piddm.inference.ReconstructionDefaults.Task;
 import io.piddm.inference.ReconstructionDefaults.TaskSettings;
 import io.piddm.physics.pde.Pde;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The defaults as they travel in ONNX metadata, and what a malformed value is told. */
@@ -46,5 +47,29 @@ class ReconstructionDefaultsTest {
         .hasMessageContaining("unparseable");
     assertThatThrownBy(() -> new TaskSettings(5, 0.1, 0, 0, 0))
         .hasMessageContaining("nothing to minimise");
+  }
+
+  @Test
+  void theOptimizerTravelsInTheJsonAndDefaultsWrittenBeforeItAreAdam() {
+    ReconstructionDefaults lbfgs =
+        new ReconstructionDefaults(
+            Map.of(
+                Task.INVERSE,
+                new TaskSettings(50, 0.05, 1, 1e-3, 0, Reconstruction.Optimizer.LBFGS)));
+    assertThat(lbfgs.toJson()).contains("\"optimizer\":\"LBFGS\"");
+    assertThat(ReconstructionDefaults.fromJson(lbfgs.toJson())).isEqualTo(lbfgs);
+    ReconstructionDefaults older =
+        ReconstructionDefaults.fromJson(
+            "{\"inverse\": {\"steps\": 200, \"learningRate\": 0.05, \"lambdaObs\": 1,"
+                + " \"lambdaPde\": 0.001, \"lambdaSolution\": 0}}");
+    assertThat(older.of(Task.INVERSE).orElseThrow().optimizer())
+        .isEqualTo(Reconstruction.Optimizer.ADAM);
+    assertThatThrownBy(
+            () ->
+                ReconstructionDefaults.fromJson(
+                    "{\"inverse\": {\"steps\": 3, \"learningRate\": 0.1, \"lambdaPde\": 1,"
+                        + " \"optimizer\": \"NEWTON\"}}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown optimizer \"NEWTON\"");
   }
 }

@@ -36,7 +36,7 @@ class ReconstructionMathTest {
   void adamsFirstStepMovesEachEntryByTheLearningRate() {
     float[] x = {1, 1, 1};
     float[] g = {0.5f, -2f, 1e-3f};
-    Reconstruction.adam(x, g, new double[3], new double[3], 1, 0.1);
+    new Reconstruction.Adam(3, 0.1).step(x, g, 1);
     assertThat(x[0]).isCloseTo(0.9f, within(1e-5f));
     assertThat(x[1]).isCloseTo(1.1f, within(1e-5f));
     assertThat(x[2]).isCloseTo(0.9f, within(1e-4f));

@@ -132,7 +132,8 @@ public record QualitySettings(
         s.lambdaSolution(),
         0.03,
         s.steps() < 100 ? 10 : 20,
-        3);
+        3,
+        s.optimizer());
   }
 
   /**

@@ -9,6 +9,7 @@ import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.ObservedPoint;
 import io.piddm.proto.v1.ReconstructDefaults;
+import io.piddm.proto.v1.ReconstructOptimizer;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.RefinementSettings;
 import io.piddm.proto.v1.TaskKind;
@@ -174,8 +175,27 @@ final class SamplerRequests {
             model,
             weightsUnset ? defaults.get().lambdaSolution() : request.getLambdaSolution(),
             "lambda_solution");
+    Reconstruction.Optimizer optimizer =
+        switch (request.getOptimizer()) {
+          case RECONSTRUCT_OPTIMIZER_ADAM -> Reconstruction.Optimizer.ADAM;
+          case RECONSTRUCT_OPTIMIZER_LBFGS -> Reconstruction.Optimizer.LBFGS;
+          case RECONSTRUCT_OPTIMIZER_UNSPECIFIED ->
+              defaults
+                  .map(ReconstructionDefaults.TaskSettings::optimizer)
+                  .orElse(Reconstruction.Optimizer.ADAM);
+          case UNRECOGNIZED ->
+              throw InvalidArgument.of(
+                  "optimizer " + request.getOptimizerValue() + " is not a known optimizer");
+        };
     return new Reconstruction.Settings(
-        steps, learningRate, lambdaObs, lambdaPde, lambdaSolution, 0, request.getFieldEvery());
+        steps,
+        learningRate,
+        lambdaObs,
+        lambdaPde,
+        lambdaSolution,
+        0,
+        request.getFieldEvery(),
+        optimizer);
   }
 
   /** The steps, learning rate and weights of a run, as a result reports them. */
@@ -186,6 +206,7 @@ final class SamplerRequests {
         .setLambdaObs(settings.lambdaObs())
         .setLambdaPde(settings.lambdaPde())
         .setLambdaSolution(settings.lambdaSolution())
+        .setOptimizer(ReconstructOptimizer.valueOf("RECONSTRUCT_OPTIMIZER_" + settings.optimizer()))
         .build();
   }
 

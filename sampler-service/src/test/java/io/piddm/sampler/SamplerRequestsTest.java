@@ -13,6 +13,7 @@ import io.piddm.inference.StudentModel;
 import io.piddm.proto.v1.GenerateRequest;
 import io.piddm.proto.v1.ObservedPoint;
 import io.piddm.proto.v1.PointMask;
+import io.piddm.proto.v1.ReconstructOptimizer;
 import io.piddm.proto.v1.ReconstructRequest;
 import io.piddm.proto.v1.RefinementSettings;
 import io.piddm.proto.v1.TaskKind;
@@ -168,7 +169,8 @@ class SamplerRequestsTest {
                 ReconstructionDefaults.Task.FORWARD,
                 new ReconstructionDefaults.TaskSettings(7, 0.5, 1e-6, 1, 3),
                 ReconstructionDefaults.Task.INVERSE,
-                new ReconstructionDefaults.TaskSettings(9, 0.02, 1, 1e-3, 0),
+                new ReconstructionDefaults.TaskSettings(
+                    9, 0.02, 1, 1e-3, 0, Reconstruction.Optimizer.LBFGS),
                 ReconstructionDefaults.Task.RECONSTRUCTION,
                 new ReconstructionDefaults.TaskSettings(600, 0.05, 1, 1e-3, 0)));
     ExportedStudent.write(withDefaults, 5, defaults);
@@ -192,7 +194,30 @@ class SamplerRequestsTest {
               .setLambdaPde(2)
               .build();
       assertThat(SamplerRequests.reconstructJob(inverse, published, LIMITS).settings())
-          .isEqualTo(new Reconstruction.Settings(4, 0.02, 0, 2, 0, 0, 0));
+          .isEqualTo(
+              new Reconstruction.Settings(4, 0.02, 0, 2, 0, 0, 0, Reconstruction.Optimizer.LBFGS));
+      // the optimizer too: the request's wins, an unknown one is refused
+      assertThat(
+              SamplerRequests.reconstructJob(
+                      inverse.toBuilder()
+                          .setOptimizer(ReconstructOptimizer.RECONSTRUCT_OPTIMIZER_ADAM)
+                          .build(),
+                      published,
+                      LIMITS)
+                  .settings()
+                  .optimizer())
+          .isEqualTo(Reconstruction.Optimizer.ADAM);
+      refused(
+          Status.Code.INVALID_ARGUMENT,
+          "optimizer 7 is not a known optimizer",
+          () ->
+              SamplerRequests.reconstructJob(
+                  inverse.toBuilder().setOptimizerValue(7).build(), published, LIMITS));
+      assertThat(
+              SamplerRequests.wire(
+                      SamplerRequests.reconstructJob(inverse, published, LIMITS).settings())
+                  .getOptimizer())
+          .isEqualTo(ReconstructOptimizer.RECONSTRUCT_OPTIMIZER_LBFGS);
       // a default beyond the server's limit is refused as a request over it would be
       refused(
           Status.Code.RESOURCE_EXHAUSTED,

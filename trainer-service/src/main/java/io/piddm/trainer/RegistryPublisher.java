@@ -14,6 +14,7 @@ import io.piddm.proto.v1.GetVersionRequest;
 import io.piddm.proto.v1.Grid;
 import io.piddm.proto.v1.ModelManifest;
 import io.piddm.proto.v1.ReconstructDefaults;
+import io.piddm.proto.v1.ReconstructOptimizer;
 import io.piddm.proto.v1.ResidualFamily;
 import io.piddm.proto.v1.ResidualSpec;
 import io.piddm.proto.v1.VersionSelector;
@@ -158,6 +159,9 @@ final class RegistryPublisher implements Publisher {
                           .setLambdaObs(s.lambdaObs())
                           .setLambdaPde(s.lambdaPde())
                           .setLambdaSolution(s.lambdaSolution())
+                          .setOptimizer(
+                              ReconstructOptimizer.valueOf(
+                                  "RECONSTRUCT_OPTIMIZER_" + s.optimizer()))
                           .build()));
     }
     return wire;

@@ -26,7 +26,8 @@ public final class ReconstructionEvaluation {
 
   /**
    * What to run; {@code seed} picks the initial noise and the sparse points; {@code lambdaSolution}
-   * weighs the graph's solution term (0: not used).
+   * weighs the graph's solution term (0: not used); {@code steps} counts the optimizer's
+   * evaluations of the graph.
    */
   public record Settings(
       int tasks,
@@ -37,12 +38,40 @@ public final class ReconstructionEvaluation {
       double lambdaSolution,
       double sparseFraction,
       int every,
-      long seed) {
+      long seed,
+      Reconstruction.Optimizer optimizer) {
     public Settings {
       if (tasks < 1 || steps < 1 || every < 1 || !(sparseFraction > 0 && sparseFraction <= 1)) {
         throw new IllegalArgumentException(
             "reconstruction evaluation: tasks ≥ 1, steps ≥ 1, every ≥ 1 and 0 < fraction ≤ 1");
       }
+      if (optimizer == null) {
+        throw new IllegalArgumentException("reconstruction evaluation: an optimizer is required");
+      }
+    }
+
+    /** With Adam. */
+    public Settings(
+        int tasks,
+        int steps,
+        double learningRate,
+        double lambdaObs,
+        double lambdaPde,
+        double lambdaSolution,
+        double sparseFraction,
+        int every,
+        long seed) {
+      this(
+          tasks,
+          steps,
+          learningRate,
+          lambdaObs,
+          lambdaPde,
+          lambdaSolution,
+          sparseFraction,
+          every,
+          seed,
+          Reconstruction.Optimizer.ADAM);
     }
 
     /** Without the solution term. */
@@ -148,7 +177,8 @@ public final class ReconstructionEvaluation {
             settings.lambdaPde(),
             settings.lambdaSolution(),
             0,
-            settings.every());
+            settings.every(),
+            settings.optimizer());
     long start = System.nanoTime();
     for (int k = 0; k < count; k++) {
       float[] truth = Arrays.copyOfRange(reference, k * d, (k + 1) * d);
