@@ -23,7 +23,7 @@ class ReconstructionDefaultsTest {
         .as("Burgers' graph has no solution term")
         .allMatch(s -> s.lambdaSolution() == 0);
     assertThat(ReconstructionDefaults.validated(Pde.POISSON).of(Task.FORWARD))
-        .contains(new TaskSettings(50, 0.05, 1, 1e-3, 100));
+        .contains(new TaskSettings(45, 0.05, 1, 1e-3, 100, Reconstruction.Optimizer.LBFGS));
   }
 
   @Test

@@ -48,9 +48,12 @@ final class Charts {
     write(curves, x, y, "PDE error vs NFE", png);
   }
 
-  /** Mean relative L2 error of each reconstruction task over Adam steps, ± std over seeds. */
+  /**
+   * Mean relative L2 error of each reconstruction task over the evaluations of the graph, ± std
+   * over seeds.
+   */
   static void reconstructionOverSteps(List<Curve> curves, Path png) throws IOException {
-    NumberAxis x = new NumberAxis("Adam step on ε");
+    NumberAxis x = new NumberAxis("evaluation of reconstruct.onnx (optimiser step or trial)");
     LogAxis y = readable(new LogAxis("relative L2 error of the estimated channel"));
     y.setSmallestValue(1e-3);
     write(curves, x, y, "PIDDM reconstruction: error over steps", png);

@@ -125,7 +125,8 @@ public record QualityReport(
           t.observed(),
           t.estimated(),
           t.count(),
-          // every Adam step runs the student forward and back through reconstruct.onnx
+          // every evaluation of reconstruct.onnx (an Adam step, an L-BFGS step or a trial of
+          // one) runs the student forward and back
           2 * t.steps(),
           t.secondsPerTask(),
           t.relativeL2Mean(),

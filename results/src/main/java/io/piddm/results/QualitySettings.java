@@ -96,13 +96,9 @@ public record QualitySettings(
 
   /**
    * PIDDM reconstruction of the forward task: the settings an export of {@code pde} carries ({@link
-   * ReconstructionDefaults#validated}), so the benchmark scores what the sampler runs by default.
-   * Chosen on a validation set (solver seed 2024, never the held-out set) with the seed-1 students,
-   * relative L2 of u against the settings before: Darcy 0.163 → 0.034, Poisson 0.35 → 0.022,
-   * Helmholtz 0.045 → 0.020 — docs/results/sweeps/reconstruction-solution-weight-seed1. Poisson and
-   * Helmholtz run 50 steps, the budget of 1/5 of the guided teacher's seconds per task (~0.5 s of
-   * its 2.6–3.6 s): on the validation set that costs accuracy (u 0.022 → 0.090, 0.020 → 0.073) but
-   * stays far below the teacher's error; larger learning rates did worse.
+   * ReconstructionDefaults#validated}: L-BFGS, 40–60 evaluations of the graph, chosen on a
+   * validation set, never the held-out set), so the benchmark scores what the sampler runs by
+   * default.
    */
   static ReconstructionEvaluation.Settings forwardReconstruction(Pde pde) {
     return evaluation(pde, ReconstructionDefaults.Task.FORWARD);

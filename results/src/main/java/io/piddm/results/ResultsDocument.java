@@ -442,7 +442,8 @@ public final class ResultsDocument {
     }
     md.append(
         "\nNFE / task: network evaluations per task (PIDDM reconstruction: one forward and one"
-            + " backward pass through the student per Adam step; data-space: no network).\n\n");
+            + " backward pass through the student per evaluation of its graph, an optimiser step"
+            + " or a line-search trial; data-space: no network).\n\n");
 
     md.append("### One-time costs per training seed\n\n| cost | value |\n|---|---|\n");
     for (String cost :
