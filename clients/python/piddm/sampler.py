@@ -119,6 +119,8 @@ class ReconstructionResult:
     # what ran: steps, learning_rate, lambda_obs, lambda_pde, lambda_solution (the request's,
     # or the model's defaults for the task where it left them unset)
     settings: Dict[str, float]
+    # the optimiser that ran: "lbfgs" or "adam"
+    optimizer: str
 
     def channel(self, name: str) -> NDArray[np.float32]:
         """The mean's [H, W] values of channel ``name``."""
@@ -262,6 +264,7 @@ class Sampler(ServiceClient):
         lambda_solution: Optional[float] = None,
         steps: Optional[int] = None,
         learning_rate: Optional[float] = None,
+        optimizer: Optional[str] = None,
         field_every: int = 0,
         seed: int = 0,
         ensemble_size: int = 1,
@@ -279,7 +282,9 @@ class Sampler(ServiceClient):
         as None take the served model's settings for ``task`` (chosen on a validation set and
         published with it; :attr:`ReconstructionResult.settings` says what ran); give any weight
         and the others not given are 0. ``lambda_solution`` > 0 adds the solution term where the
-        model's graph has it (InvalidArgument where it has not).
+        model's graph has it (InvalidArgument where it has not). ``optimizer`` is ``"lbfgs"`` or
+        ``"adam"`` (None: the model's for ``task``); ``steps`` counts evaluations of the graph
+        either way.
         Nothing is sent when an array is invalid: :class:`piddm.TensorError` says why.
         """
         if mask is not None and points is not None:
@@ -293,6 +298,10 @@ class Sampler(ServiceClient):
             seed=_seed(seed),
             ensemble_size=ensemble_size,
         )
+        if optimizer is not None:
+            request.optimizer = _contracts.enum_value(
+                "piddm.v1.ReconstructOptimizer", optimizer, "RECONSTRUCT_OPTIMIZER_"
+            )
         if lambda_obs is not None or lambda_pde is not None or lambda_solution is not None:
             request.lambda_obs = lambda_obs or 0.0
             request.lambda_pde = lambda_pde or 0.0
@@ -403,6 +412,9 @@ def _result(r: Any) -> ReconstructionResult:
             "lambda_pde": r.settings.lambda_pde,
             "lambda_solution": r.settings.lambda_solution,
         },
+        optimizer=_contracts.enum_name(
+            "piddm.v1.ReconstructOptimizer", r.settings.optimizer, "RECONSTRUCT_OPTIMIZER_"
+        ),
     )
 
 

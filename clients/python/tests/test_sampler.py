@@ -74,6 +74,8 @@ def test_reconstruct_streams_progress_then_the_result(sampler: piddm.Sampler) ->
     # the weights and rate were left unset: the model's defaults for an inverse task ran
     assert result.settings["steps"] == 12
     assert result.settings["lambda_obs"] > 0 and result.settings["learning_rate"] > 0
+    # so was the optimiser: the exported model's validated defaults are L-BFGS
+    assert result.optimizer == "lbfgs"
     assert {e.member for e in events} == {0}
     assert [e.step for e in events if e.field is not None] == [4, 8, 12]
     assert all(e.field.shape == truth.shape for e in events if e.field is not None)
@@ -143,3 +145,11 @@ def test_bad_arrays_are_refused_before_anything_is_sent(sampler: piddm.Sampler) 
         sampler.reconstruct(truth[None], mask=mask)
     with pytest.raises(piddm.TensorError, match="values other than 0 and 1"):
         sampler.reconstruct(truth, mask=mask * 2.0)
+
+
+def test_reconstruct_takes_the_optimizer_the_caller_names(sampler: piddm.Sampler) -> None:
+    truth, mask = _inverse_problem(sampler)
+    adam = sampler.reconstruct(truth, mask=mask, task="inverse", steps=3, optimizer="adam").result()
+    assert adam.optimizer == "adam" and adam.settings["steps"] == 3
+    with pytest.raises(ValueError, match="not a ReconstructOptimizer"):
+        sampler.reconstruct(truth, mask=mask, task="inverse", optimizer="newton")
