@@ -9,6 +9,7 @@ import java.util.*;
  * PIDDM-ref's solution weight on a validation noise seed (99; the benchmark scores seed 7): for
  * each "lambda_pde,lambda_sol" pair, k Adam steps on the noise of n fields through the project's
  * Reconstruction, then the median u-to-solver distance (SolutionConsistency) and the PDE error.
+ * -Dopt=LBFGS runs L-BFGS instead of Adam (the default).
  */
 public class TuneRef {
   public static void main(String[] a) throws Exception {
@@ -27,7 +28,7 @@ public class TuneRef {
         float[] zeros = new float[m.dim()];
         long t0 = System.nanoTime();
         Reconstruction.optimise(m, eps, zeros, zeros, n,
-            new Reconstruction.Settings(k, lr, 0, lp, ls, 1, 0), null, () -> false);
+            new Reconstruction.Settings(k, lr, 0, lp, ls, 1, 0, Reconstruction.Optimizer.valueOf(System.getProperty("opt","ADAM"))), null, () -> false);
         double sec = (System.nanoTime() - t0) / 1e9;
         float[] f = m.decode(eps, n);
         List<List<Field>> samples = new ArrayList<>();
