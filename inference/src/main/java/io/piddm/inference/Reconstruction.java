@@ -215,13 +215,14 @@ public final class Reconstruction {
           }
         }
       }
-      float[] evaluated = lbfgs ? eps.clone() : eps;
+      boolean last = step == settings.steps();
+      // the points just evaluated, kept where the run ends: next() overwrites eps with new trials
+      float[] evaluated = lbfgs && last ? eps.clone() : null;
       if (lbfgs) {
         quasiNewton.next(eps, finiteOrInfinite(loss, s), s.gradEps());
       }
       boolean emitField =
-          step == settings.steps()
-              || (settings.fieldEvery() > 0 && step > 0 && step % settings.fieldEvery() == 0);
+          last || (settings.fieldEvery() > 0 && step > 0 && step % settings.fieldEvery() == 0);
       for (int m = 0; m < members; m++) {
         if (!lbfgs || quasiNewton.lastWasAccepted(m)) {
           reportedLoss[m] = loss[m];
@@ -238,7 +239,7 @@ public final class Reconstruction {
           listener.onStep(m, step, reportedLoss[m], pde[m], obsErr[m], field);
         }
       }
-      if (step == settings.steps()) {
+      if (last) {
         if (lbfgs) {
           // every member ends on its accepted point, not on a trial the line search rejected
           for (int m = 0; m < members; m++) {
